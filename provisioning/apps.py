@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class ProvisioningConfig(AppConfig):
+    name = "provisioning"
+    verbose_name = "Provisioning"
+
+    def ready(self) -> None:
+        from . import schedules
+
+        schedules.connect(self)

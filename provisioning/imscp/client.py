@@ -1,0 +1,200 @@
+"""The panel client: one function per KaziWhmcs action, over one keep-alive session."""
+
+import hashlib
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+
+from .answers import UsageEntry, answer_check, usage_parse
+from .errors import PanelTransientError
+
+# One pooled session per process: django-q2 workers are processes, each runs one task at a time.
+_session = requests.Session()
+_session.headers.update({"User-Agent": "kaziwhmcs-bridge", "Accept-Encoding": "gzip, deflate"})
+
+
+@dataclass(frozen=True)
+class PanelTarget:
+    """Where and as whom to talk to one panel."""
+
+    base_url: str  # scheme://host[:port], no trailing slash
+    endpoint_path: str
+    reseller_name: str
+    reseller_pass: str = field(repr=False)
+    verify: bool | str = True
+
+    @classmethod
+    def for_server(cls, server) -> "PanelTarget":
+        return cls(
+            base_url=panel_base_url(server),
+            endpoint_path=server.endpoint_path or "/kaziwhmcs",
+            reseller_name=server.reseller_username,
+            reseller_pass=server.reseller_password,
+            verify=_verify_option(server),
+        )
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    plan: str
+    domain: str  # the panel login is the domain (ASCII form)
+    password: str = field(repr=False)
+    email: str
+    customer_id: str = ""
+    contact: dict[str, str] = field(default_factory=dict)
+
+
+def panel_base_url(server) -> str:
+    """scheme://host[:port]: a port in the host name wins over the server's port field."""
+    scheme = "https" if server.secure else "http"
+    host = (server.hostname or server.ip_address).strip().rstrip("/")
+    if "://" in host:
+        host = urlsplit(host).netloc
+    has_port = host.rsplit(":", 1)[-1].isdigit() and (":" in host and not host.endswith("]"))
+    if not has_port and server.port:
+        host = f"{host}:{server.port}"
+    return f"{scheme}://{host}"
+
+
+def _verify_option(server) -> bool | str:
+    if not server.verify_tls:
+        return False
+    if server.ca_bundle.strip():
+        # requests wants a path: one file per distinct bundle, written once.
+        digest = hashlib.sha256(server.ca_bundle.encode()).hexdigest()[:16]
+        path = Path(tempfile.gettempdir()) / f"kaziwhmcs-ca-{digest}.pem"
+        if not path.exists():
+            path.write_text(server.ca_bundle)
+        return str(path)
+    return True
+
+
+def _post(target: PanelTarget, action: str, fields: dict[str, str]) -> requests.Response:
+    data = {
+        "reseller_name": target.reseller_name,
+        "reseller_pass": target.reseller_pass,
+        "action": action,
+        **fields,
+    }
+    try:
+        response = _session.post(
+            target.base_url + target.endpoint_path,
+            data=data,
+            timeout=(settings.PANEL_CONNECT_TIMEOUT, settings.PANEL_READ_TIMEOUT),
+            verify=target.verify,
+            allow_redirects=False,
+        )
+        response.encoding = response.encoding or "utf-8"
+        _ = response.text  # read (and gunzip) now so a broken body is a transient error here
+        return response
+    except requests.ConnectTimeout:
+        raise PanelTransientError("Cannot connect to the panel: connection timed out") from None
+    except requests.exceptions.SSLError as exc:
+        raise PanelTransientError(f"TLS error talking to the panel: {_reason(exc)}") from None
+    except requests.ConnectionError as exc:
+        sent = not _refused_before_sending(exc)
+        raise PanelTransientError(
+            f"Connection to the panel failed: {_reason(exc)}", outcome_unknown=sent
+        ) from None
+    except requests.Timeout:
+        raise PanelTransientError(
+            f"The panel did not answer within {settings.PANEL_READ_TIMEOUT:g} s",
+            outcome_unknown=True,
+        ) from None
+    except requests.RequestException as exc:
+        raise PanelTransientError(f"Request to the panel failed: {_reason(exc)}",
+                                  outcome_unknown=True) from None
+
+
+def _refused_before_sending(exc: requests.ConnectionError) -> bool:
+    text = repr(exc)
+    return any(
+        marker in text
+        for marker in ("NewConnectionError", "NameResolutionError", "Connection refused")
+    )
+
+
+def _reason(exc: Exception) -> str:
+    # urllib3 wraps the useful part deep inside; keep messages short and free of URLs' secrets.
+    text = str(exc.args[0] if exc.args else exc)
+    return text.split("Caused by ")[-1].strip("()")[:300]
+
+
+def _call(target: PanelTarget, action: str, fields: dict[str, str]) -> None:
+    response = _post(target, action, fields)
+    answer_check(action, response.status_code, response.text)
+
+
+def create(target: PanelTarget, account: NewAccount) -> None:
+    fields = {
+        "hp_name": account.plan,
+        "domain": account.domain,
+        "admin_name": account.domain,
+        "admin_pass": account.password,
+        "email": account.email,
+    }
+    if account.customer_id:
+        fields["customer_id"] = account.customer_id
+    fields.update({key: value for key, value in account.contact.items() if value})
+    _call(target, "create", fields)
+
+
+def suspend(target: PanelTarget, domain: str) -> None:
+    _call(target, "suspend", {"domain": domain})
+
+
+def unsuspend(target: PanelTarget, domain: str) -> None:
+    _call(target, "unsuspend", {"domain": domain})
+
+
+def terminate(target: PanelTarget, domain: str) -> None:
+    _call(target, "terminate", {"domain": domain})
+
+
+def changepw(target: PanelTarget, login: str, password: str) -> None:
+    _call(target, "changepw", {"admin_name": login, "admin_pass": password})
+
+
+def usageupdate(target: PanelTarget) -> list[UsageEntry]:
+    response = _post(target, "usageupdate", {})
+    return usage_parse(response.status_code, response.text)
+
+
+def connection_test(target: PanelTarget) -> None:
+    """Log in as the reseller without acting: an unknown action after a good login is
+    answered `Bad request` (400); a bad login gets the panel's refusal text."""
+    response = _post(target, "connectiontest", {})
+    if response.status_code == 400 and response.text.strip() == "Bad request":
+        return
+    answer_check("connectiontest", response.status_code, response.text)
+
+
+class LoginResult:
+    OK = "ok"
+    DISABLED = "disabled"
+    REFUSED = "refused"
+
+
+def customer_login_check(target: PanelTarget, login: str, password: str) -> str:
+    """Try the panel's own login form as the customer: tells whether the account exists
+    with this password and whether it is usable (see the protocol, "Panel login")."""
+    try:
+        response = requests.post(
+            target.base_url + "/",
+            data={"uname": login, "upass": password, "action": "login"},
+            timeout=(settings.PANEL_CONNECT_TIMEOUT, settings.PANEL_READ_TIMEOUT),
+            verify=target.verify,
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        raise PanelTransientError(f"Panel login check failed: {_reason(exc)}") from None
+    if response.status_code in (301, 302, 303):
+        location = response.headers.get("Location", "")
+        return LoginResult.OK if "/client/" in location else LoginResult.DISABLED
+    if response.status_code == 200:
+        return LoginResult.REFUSED
+    raise PanelTransientError(f"Panel login check: unexpected HTTP {response.status_code}")

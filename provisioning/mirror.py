@@ -1,0 +1,119 @@
+"""Keeping the WHMCS mirror (Server, Product, Client, Service) up to date from webhooks.
+
+Absent parameters keep what the bridge stores; a service already on the panel keeps its
+domain and password (the panel's truth) until an operation changes them."""
+
+from django.core.exceptions import ObjectDoesNotExist
+
+from .models import Client, Product, Server, Service
+from .webhook_params import ValidationProblem, WebhookRequest
+
+
+def mirror_check(req: WebhookRequest) -> None:
+    """Refuse (before anything is written) a request naming records we cannot build."""
+    server_known = Server.objects.filter(whmcs_id=req.server.whmcs_id).exists()
+    if not server_known:
+        if not (req.server.host or req.server.ip_address):
+            raise ValidationProblem("serverhostname: required for a server the bridge does not know")
+        for name, value in (("serverusername", req.server.username), ("serverpassword", req.server.password)):
+            if not value:
+                raise ValidationProblem(f"{name}: required for a server the bridge does not know")
+    if req.service is None:
+        return
+    existing = Service.objects.filter(whmcs_id=req.service.whmcs_id).first()
+    if existing is None:
+        for name, value in (
+            ("domain", req.service.domain),
+            ("userid", req.service.client_id),
+            ("pid", req.service.product_id),
+        ):
+            if value is None:
+                raise ValidationProblem(f"{name}: required for a service the bridge does not know")
+    elif existing.server.whmcs_id != req.server.whmcs_id and existing.on_panel:
+        raise ValidationProblem(
+            f"serverid: service {existing.whmcs_id} is on server {existing.server.whmcs_id}; "
+            "moving an account between panels is not supported"
+        )
+
+
+def _set_present(obj, values: dict) -> bool:
+    changed = False
+    for attr, value in values.items():
+        if value is None:
+            continue
+        try:
+            current = getattr(obj, attr)
+        except ObjectDoesNotExist:  # a relation not set yet on a new row
+            current = None
+        if current != value:
+            setattr(obj, attr, value)
+            changed = True
+    return changed
+
+
+def server_upsert(params) -> Server:
+    values = {
+        "hostname": params.host,
+        "ip_address": params.ip_address,
+        "port": params.port,
+        "secure": params.secure,
+        "reseller_username": params.username,
+        "reseller_password": params.password,
+        "name": params.name,
+    }
+    server = Server.objects.filter(whmcs_id=params.whmcs_id).first()
+    if server is None:
+        server = Server(whmcs_id=params.whmcs_id)
+        _set_present(server, values)
+        server.save()
+    elif _set_present(server, values):
+        server.save()
+    return server
+
+
+def _product_upsert(params) -> Product:
+    product, created = Product.objects.get_or_create(
+        whmcs_id=params.product_id,
+        defaults={"plan_name": params.plan_name or "", "name": params.product_name or ""},
+    )
+    if not created and _set_present(product, {"plan_name": params.plan_name, "name": params.product_name}):
+        product.save()
+    return product
+
+
+def _client_upsert(params) -> Client:
+    contact = dict(params.contact)
+    contact["country"] = contact.pop("countryname", None)
+    client, created = Client.objects.get_or_create(
+        whmcs_id=params.client_id, defaults={k: v for k, v in contact.items() if v is not None}
+    )
+    if not created and _set_present(client, contact):
+        client.save()
+    return client
+
+
+def service_upsert(params, server: Server) -> Service:
+    service = Service.objects.select_related("client", "product").filter(whmcs_id=params.whmcs_id).first()
+    client = _client_upsert(params) if params.client_id else service.client
+    product = _product_upsert(params) if params.product_id else service.product
+    values = {"client": client, "product": product, "username": params.username}
+    if service is None or not service.on_panel:
+        values.update(
+            server=server,
+            domain=params.domain,
+            domain_ascii=params.domain_ascii,
+            password=params.password,
+        )
+    if service is None:
+        service = Service(whmcs_id=params.whmcs_id)
+        _set_present(service, values)
+        service.save()
+    elif _set_present(service, values):
+        service.save()
+    return service
+
+
+def mirror_upsert(req: WebhookRequest) -> tuple[Server, Service | None]:
+    server = server_upsert(req.server)
+    service = service_upsert(req.service, server) if req.service else None
+    return server, service

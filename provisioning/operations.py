@@ -1,0 +1,317 @@
+"""The rules: accept a command as an Operation, run it once, decide retry or failure.
+
+Webhooks, admin actions and schedules all go through `operation_request`, and every
+task through `operation_run`, so they share one journal and one set of decisions."""
+
+import logging
+import random
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .imscp.errors import PanelError, PanelPermanentError, PanelTransientError
+from .models import Attempt, Operation, Server, Service
+from .panel_commands import CommandResult, command_apply, command_execute, command_refused
+from .redaction import MASK, redact_text
+
+logger = logging.getLogger(__name__)
+
+Command = Operation.Command
+State = Operation.State
+Status = Service.Status
+
+# The state each command leaves the account in.
+EFFECT = {
+    Command.CREATE: Status.ACTIVE,
+    Command.SUSPEND: Status.SUSPENDED,
+    Command.UNSUSPEND: Status.ACTIVE,
+    Command.TERMINATE: Status.TERMINATED,
+}
+
+
+def operation_enqueue(operation_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task(
+        "provisioning.tasks.operation_run",
+        operation_id,
+        task_name=f"operation-{operation_id}",
+        group="operations",
+    )
+
+
+def _request_summary(command: str, server: Server, service: Service | None) -> dict:
+    summary = {"server": server.host, "reseller": server.reseller_username}
+    if service is not None:
+        summary.update(domain=service.domain, login=service.domain_ascii, serviceid=service.whmcs_id)
+        if command == Command.CREATE:
+            summary.update(plan=service.product.plan_name, email=service.client.email)
+        if command in (Command.CREATE, Command.CHANGE_PASSWORD):
+            summary["password"] = MASK
+    return summary
+
+
+def operation_request(
+    command: str,
+    *,
+    server: Server,
+    service: Service | None = None,
+    secret: str = "",
+    source: str,
+    requested_by: str = "",
+    now: datetime | None = None,
+) -> tuple[Operation, bool]:
+    """Queue `command`, or return the operation already doing or having done it.
+
+    Returns (operation, created). A command of the same kind still in flight for the same
+    service (or server) is joined; one whose effect is already in place (or will be, once
+    the pending operations ran) is answered by the operation that carries it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if service is not None:
+            # Serializes concurrent requests for one service (PostgreSQL; SQLite is serial).
+            service = Service.objects.select_for_update().select_related("client", "product").get(pk=service.pk)
+            existing = _existing_for_service(command, service, secret, now, source, requested_by)
+        else:
+            existing = (
+                Operation.objects.filter(
+                    server=server, service=None, command=command, state__in=Operation.UNFINISHED
+                )
+                .order_by("-id")
+                .first()
+            )
+        if existing is not None:
+            return existing, False
+        op = Operation.objects.create(
+            command=command,
+            server=server,
+            service=service,
+            secret=secret,
+            source=source,
+            requested_by=requested_by,
+            request=_request_summary(command, server, service),
+            created_at=now,
+            updated_at=now,
+        )
+        transaction.on_commit(lambda: operation_enqueue(op.pk))
+        return op, True
+
+
+def _existing_for_service(command, service, secret, now, source, requested_by):
+    unfinished = list(service.operations.filter(state__in=Operation.UNFINISHED).order_by("id"))
+    if command == Command.CHANGE_PASSWORD:
+        pending = [op for op in unfinished if op.command == command]
+        if pending:
+            return pending[-1] if pending[-1].secret == secret else None
+        if service.on_panel and service.password == secret and not unfinished:
+            return service.operations.filter(
+                command__in=(Command.CHANGE_PASSWORD, Command.CREATE), state=State.SUCCEEDED
+            ).order_by("-id").first() or _record_in_effect(command, service, now, source, requested_by)
+        return None
+    pending = [op for op in unfinished if op.command in EFFECT]
+    if pending:
+        last = pending[-1]
+        if last.command == command:
+            return last
+        in_effect = EFFECT[last.command] == EFFECT[command] and (
+            command != Command.CREATE or any(op.command == Command.CREATE for op in pending)
+        )
+        return last if in_effect else None
+    in_effect = service.status == EFFECT[command] or (
+        command == Command.CREATE and service.status == Status.SUSPENDED
+    )
+    if command != Command.TERMINATE:
+        in_effect = in_effect and service.on_panel
+    if not in_effect:
+        return None
+    commands = [c for c, status in EFFECT.items() if status == service.status]
+    done = (
+        service.operations.filter(command__in=commands, state=State.SUCCEEDED).order_by("-id").first()
+    )
+    return done or _record_in_effect(command, service, now, source, requested_by)
+
+
+def _record_in_effect(command, service, now, source, requested_by) -> Operation:
+    """A journal entry for a command whose effect was already in place (no panel call)."""
+    return Operation.objects.create(
+        command=command,
+        server=service.server,
+        service=service,
+        state=State.SUCCEEDED,
+        result="success",
+        source=source,
+        requested_by=requested_by,
+        request={**_request_summary(command, service.server, service), "note": "already in effect"},
+        created_at=now,
+        updated_at=now,
+        finished_at=now,
+    )
+
+
+def _stale_before(now: datetime) -> datetime:
+    return now - timedelta(seconds=settings.Q_CLUSTER["timeout"] + 30)
+
+
+def _claim(op: Operation, now: datetime) -> bool:
+    """Take the operation for this worker with one conditional UPDATE."""
+    rows = Operation.objects.filter(pk=op.pk, state=op.state, attempts=op.attempts)
+    if op.state == State.RUNNING:
+        # Untouched for longer than a task may live: its worker died, maybe after acting.
+        rows = rows.filter(updated_at__lt=_stale_before(now))
+    elif op.next_attempt_at is not None and op.next_attempt_at > now:
+        return False
+    claimed = rows.update(
+        state=State.RUNNING,
+        attempts=F("attempts") + 1,
+        outcome_unknown=op.outcome_unknown or op.state == State.RUNNING,
+        started_at=op.started_at or now,
+        updated_at=now,
+    )
+    return claimed == 1
+
+
+def _waits_for_earlier(op: Operation) -> bool:
+    return (
+        op.service_id is not None
+        and Operation.objects.filter(
+            service_id=op.service_id, state__in=Operation.UNFINISHED, id__lt=op.id
+        ).exists()
+    )
+
+
+def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
+    """Run one attempt of an operation if it is due and next in line; safe to call twice.
+
+    Returns the state it left the operation in, or None when there was nothing to do."""
+    now = now or timezone.now()
+    op = (
+        Operation.objects.select_related("server", "service__client", "service__product")
+        .filter(pk=operation_id)
+        .first()
+    )
+    if op is None or op.finished or _waits_for_earlier(op) or not _claim(op, now):
+        return None
+    op.refresh_from_db(fields=["attempts", "outcome_unknown", "state"])
+    started = timezone.now()
+    try:
+        outcome = command_execute(op)
+    except PanelPermanentError as exc:
+        return _finish_failed(op, exc, started)
+    except PanelTransientError as exc:
+        return _finish_transient(op, exc, started)
+    except Exception:  # a bug must not leave the operation running for ever
+        logger.exception("operation %s: unexpected error", op.pk)
+        return _finish_transient(op, PanelTransientError("Internal error in the bridge (see its log)"), started)
+    return _finish_succeeded(op, outcome, started)
+
+
+def _secrets_of(op: Operation) -> list[str]:
+    secrets = [op.secret, op.server.reseller_password]
+    if op.service is not None:
+        secrets.append(op.service.password)
+    return [s for s in secrets if s]
+
+
+def _attempt_record(op: Operation, started: datetime, outcome: str, answer: str) -> None:
+    Attempt.objects.get_or_create(
+        operation=op,
+        number=op.attempts,
+        defaults={"started_at": started, "finished_at": timezone.now(), "outcome": outcome, "answer": answer},
+    )
+
+
+def _transition(op: Operation, **changes) -> bool:
+    """Leave RUNNING only if this worker still owns the attempt."""
+    changes.setdefault("updated_at", timezone.now())
+    return (
+        Operation.objects.filter(pk=op.pk, state=State.RUNNING, attempts=op.attempts).update(**changes)
+        == 1
+    )
+
+
+def _enqueue_next_of_service(op: Operation) -> None:
+    if op.service_id is None:
+        return
+    following = (
+        Operation.objects.filter(service_id=op.service_id, state=State.QUEUED, id__gt=op.id)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    if following is not None:
+        transaction.on_commit(lambda: operation_enqueue(following))
+
+
+def _finish_succeeded(op: Operation, outcome: CommandResult, started: datetime) -> str:
+    now = timezone.now()
+    with transaction.atomic():
+        owned = _transition(
+            op,
+            state=State.SUCCEEDED,
+            result=outcome.result,
+            outcome_unknown=False,
+            next_attempt_at=None,
+            finished_at=now,
+            usage=outcome.usage,
+            secret="",
+            request={**op.request, "note": outcome.note} if outcome.note else op.request,
+        )
+        if owned:
+            command_apply(op, outcome)
+            _attempt_record(op, started, Attempt.Outcome.SUCCEEDED, outcome.note or outcome.result)
+            _enqueue_next_of_service(op)
+    return State.SUCCEEDED
+
+
+def _finish_failed(op: Operation, error: PanelError, started: datetime) -> str:
+    text = redact_text(error.message, _secrets_of(op))
+    now = timezone.now()
+    with transaction.atomic():
+        if _transition(op, state=State.FAILED, result=text, next_attempt_at=None, finished_at=now, secret=""):
+            if isinstance(error, PanelPermanentError):
+                command_refused(op, error)
+            outcome = Attempt.Outcome.PERMANENT if isinstance(error, PanelPermanentError) else Attempt.Outcome.TRANSIENT
+            _attempt_record(op, started, outcome, text)
+            _enqueue_next_of_service(op)
+    return State.FAILED
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff with ±20 % jitter, so retries of many operations spread out."""
+    base = settings.OPERATION_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))
+
+
+def _finish_transient(op: Operation, error: PanelTransientError, started: datetime) -> str:
+    if op.attempts >= settings.OPERATION_MAX_ATTEMPTS:
+        return _finish_failed(op, error, started)
+    text = redact_text(error.message, _secrets_of(op))
+    with transaction.atomic():
+        if _transition(
+            op,
+            state=State.RETRYING,
+            result=text,
+            outcome_unknown=op.outcome_unknown or error.outcome_unknown,
+            next_attempt_at=timezone.now() + retry_delay(op.attempts),
+        ):
+            outcome = Attempt.Outcome.UNKNOWN if error.outcome_unknown else Attempt.Outcome.TRANSIENT
+            _attempt_record(op, started, outcome, text)
+    return State.RETRYING
+
+
+def operations_sweep(now: datetime | None = None) -> int:
+    """Enqueue what is due: retries whose time came, and operations left behind
+    (a lost enqueue, a killed worker). Returns how many were enqueued."""
+    now = now or timezone.now()
+    due = Operation.objects.filter(
+        Q(state=State.RETRYING, next_attempt_at__lte=now)
+        | Q(state=State.QUEUED, updated_at__lt=now - timedelta(minutes=2))
+        | Q(state=State.RUNNING, updated_at__lt=_stale_before(now))
+    ).values_list("id", flat=True)
+    ids = list(due[:1000])
+    for operation_id in ids:
+        operation_enqueue(operation_id)
+    return len(ids)

@@ -1,0 +1,28 @@
+"""django-q2 entry points: thin, each calls the rule of the same name."""
+
+from django.utils import timezone
+
+from . import operations
+from .models import Operation, Server
+
+
+def operation_run(operation_id: int) -> str | None:
+    return operations.operation_run(operation_id)
+
+
+def operations_sweep() -> int:
+    return operations.operations_sweep()
+
+
+def usage_update_all() -> int:
+    """The daily usage import: one UsageUpdate per active server."""
+    count = 0
+    for server in Server.objects.filter(active=True):
+        _, created = operations.operation_request(
+            Operation.Command.USAGE_UPDATE,
+            server=server,
+            source=Operation.Source.SCHEDULE,
+            requested_by=f"daily usage import {timezone.now():%Y-%m-%d}",
+        )
+        count += created
+    return count

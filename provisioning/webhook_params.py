@@ -1,0 +1,227 @@
+"""Strict reading of a webhook body (shared webhook contract): every problem is a
+ValidationProblem naming the field, and nothing is written before all is read."""
+
+import json
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from .domains import DomainError, domain_normalize
+from .models import Operation
+from .passwords import password_problem
+
+SERVICE_COMMANDS = frozenset(
+    {
+        Operation.Command.CREATE,
+        Operation.Command.SUSPEND,
+        Operation.Command.UNSUSPEND,
+        Operation.Command.TERMINATE,
+        Operation.Command.CHANGE_PASSWORD,
+    }
+)
+SERVER_COMMANDS = frozenset({Operation.Command.USAGE_UPDATE, Operation.Command.TEST_CONNECTION})
+CONTACT_FIELDS = (
+    "firstname",
+    "lastname",
+    "companyname",
+    "email",
+    "address1",
+    "address2",
+    "city",
+    "state",
+    "postcode",
+    "countryname",
+    "phonenumber",
+)
+_PASSWORD_COMMANDS = (Operation.Command.CREATE, Operation.Command.CHANGE_PASSWORD)
+_MAX_TEXT = 1000
+
+
+class ValidationProblem(ValueError):
+    pass
+
+
+@dataclass
+class ServerParams:
+    whmcs_id: int
+    host: str | None = None
+    ip_address: str | None = None
+    port: int | None = None
+    secure: bool | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    name: str | None = None
+
+
+@dataclass
+class ServiceParams:
+    whmcs_id: int
+    client_id: int | None = None
+    product_id: int | None = None
+    domain: str | None = None  # Unicode
+    domain_ascii: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    plan_name: str | None = None
+    product_name: str | None = None
+    contact: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class WebhookRequest:
+    event_id: str
+    command: str
+    server: ServerParams
+    service: ServiceParams | None
+    payload: dict
+
+
+def webhook_parse(body: bytes) -> WebhookRequest:
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValidationProblem("body: not valid JSON") from None
+    if not isinstance(payload, dict):
+        raise ValidationProblem("body: must be a JSON object")
+    event_id = payload.get("event_id")
+    if not isinstance(event_id, str) or not 1 <= len(event_id) <= 100:
+        raise ValidationProblem("event_id: required, a string of 1 to 100 characters")
+    command = payload.get("command")
+    if command not in SERVICE_COMMANDS | SERVER_COMMANDS:
+        raise ValidationProblem(f"command: unknown command {str(command)[:50]!r}")
+    params = payload.get("params")
+    if not isinstance(params, dict):
+        raise ValidationProblem("params: required, a JSON object")
+    reader = _ParamReader(params)
+    server = _server_params(reader)
+    if command == Operation.Command.CREATE:
+        for key in ("serverhostname", "serverusername", "serverpassword"):
+            reader.text(key, required=True)
+    service = _service_params(reader, command) if command in SERVICE_COMMANDS else None
+    return WebhookRequest(event_id, command, server, service, payload)
+
+
+class _ParamReader:
+    def __init__(self, params: dict, prefix: str = ""):
+        self.params = params
+        self.prefix = prefix
+
+    def _name(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def id(self, key: str, required: bool = False) -> int | None:
+        value = self.params.get(key)
+        if value is None or value == "":
+            if required:
+                raise ValidationProblem(f"{self._name(key)}: required")
+            return None
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+            raise ValidationProblem(f"{self._name(key)}: must be a positive integer")
+        return value
+
+    def text(self, key: str, required: bool = False, max_length: int = _MAX_TEXT) -> str | None:
+        value = self.params.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ValidationProblem(f"{self._name(key)}: must be a string")
+        if value is None or (required and not value.strip()):
+            if required:
+                raise ValidationProblem(f"{self._name(key)}: required")
+            return None
+        if len(value) > max_length:
+            raise ValidationProblem(f"{self._name(key)}: longer than {max_length} characters")
+        if "\x00" in value:
+            raise ValidationProblem(f"{self._name(key)}: contains a NUL character")
+        return value.strip()
+
+
+def _host_port(raw: str | None, field_name: str) -> tuple[str | None, int | None]:
+    if not raw:
+        return None, None
+    host, port = raw, None
+    if ":" in raw and not raw.startswith("["):
+        host, _, port_text = raw.rpartition(":")
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ValidationProblem(f"{field_name}: bad port in {raw!r}")
+        port = int(port_text)
+    if not host or any(c in host for c in " /?#@"):
+        raise ValidationProblem(f"{field_name}: not a host name")
+    return raw, port
+
+
+def _server_params(reader: _ParamReader) -> ServerParams:
+    host, host_port = _host_port(reader.text("serverhostname", max_length=255), "serverhostname")
+    ip, ip_port = _host_port(reader.text("serverip", max_length=255), "serverip")
+    port = reader.id("serverport")
+    if port is not None and port > 65535:
+        raise ValidationProblem("serverport: must be a TCP port")
+    secure = reader.text("serversecure")
+    return ServerParams(
+        whmcs_id=reader.id("serverid", required=True),
+        host=host,
+        ip_address=ip,
+        port=port or host_port or ip_port,
+        secure=None if secure is None else secure.lower() in {"on", "1", "true", "yes"},
+        username=reader.text("serverusername", max_length=255),
+        password=reader.text("serverpassword", max_length=255),
+        name=reader.text("servername", max_length=200),
+    )
+
+
+def _service_params(reader: _ParamReader, command: str) -> ServiceParams:
+    creating = command == Operation.Command.CREATE
+    domain = reader.text("domain", required=creating, max_length=253)
+    domain_ascii = None
+    if domain is not None:
+        try:
+            domain, domain_ascii = domain_normalize(domain)
+        except DomainError as exc:
+            raise ValidationProblem(f"domain: {exc}") from None
+    password = reader.params.get("password")
+    if password is not None and not isinstance(password, str):
+        raise ValidationProblem("password: must be a string")
+    if command in _PASSWORD_COMMANDS:
+        if password is None:
+            raise ValidationProblem("password: required")
+        problem = password_problem(password)
+        if problem:
+            raise ValidationProblem(f"password: {problem}")
+    plan = reader.text("configoption1", required=creating, max_length=255)
+    contact = _contact(reader.params.get("clientsdetails"), required=creating)
+    return ServiceParams(
+        whmcs_id=reader.id("serviceid", required=True),
+        client_id=reader.id("userid", required=creating),
+        product_id=reader.id("pid", required=creating),
+        domain=domain,
+        domain_ascii=domain_ascii,
+        username=reader.text("username", max_length=255),
+        # Other commands carry the WHMCS password too; only these two may change ours.
+        password=password if command in _PASSWORD_COMMANDS else None,
+        plan_name=plan,
+        product_name=reader.text("productname", max_length=200),
+        contact=contact,
+    )
+
+
+def _contact(details, required: bool) -> dict[str, str]:
+    if details is None:
+        if required:
+            raise ValidationProblem("clientsdetails: required")
+        return {}
+    if not isinstance(details, dict):
+        raise ValidationProblem("clientsdetails: must be a JSON object")
+    reader = _ParamReader(details, prefix="clientsdetails.")
+    reader.id("userid")
+    contact = {}
+    for key in CONTACT_FIELDS:
+        value = reader.text(key, required=required and key == "email", max_length=255)
+        if value is not None:
+            contact[key] = value
+    if "email" in contact and contact["email"]:
+        try:
+            validate_email(contact["email"])
+        except ValidationError:
+            raise ValidationProblem("clientsdetails.email: not a valid email address") from None
+    return contact

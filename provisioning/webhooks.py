@@ -1,0 +1,117 @@
+"""The WHMCS webhook and the operation status endpoint (shared webhook contract)."""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from .http_errors import json_error
+from .mirror import mirror_check, mirror_upsert
+from .models import Operation, WebhookEvent
+from .operations import operation_request
+from .redaction import redact_mapping
+from .signing import SignatureError, webhook_verify
+from .webhook_params import ValidationProblem, webhook_parse
+
+
+def operation_json(op: Operation) -> dict:
+    data = {
+        "operation": str(op.pk),
+        "command": op.command,
+        "state": op.state,
+        "result": op.result,
+        "attempts": op.attempts,
+        "updated_at": op.updated_at.isoformat(),
+        "status_url": reverse("provisioning:operation-status", args=[op.pk]),
+    }
+    if op.command == Operation.Command.USAGE_UPDATE:
+        data["usage"] = op.usage or []
+    if op.next_attempt_at and op.state == Operation.State.RETRYING:
+        data["next_attempt_at"] = op.next_attempt_at.isoformat()
+    return data
+
+
+def _read_limited(request: HttpRequest) -> bytes | None:
+    """The body, or None when it exceeds the limit (read no more than limit + 1 bytes)."""
+    limit = settings.WEBHOOK_MAX_BODY_BYTES
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = request.read(limit + 1)
+    return None if len(body) > limit else body
+
+
+def _event_answer(event_id: str) -> JsonResponse | None:
+    event = WebhookEvent.objects.select_related("operation").filter(event_id=event_id).first()
+    return JsonResponse(operation_json(event.operation), status=200) if event else None
+
+
+@csrf_exempt
+@require_POST
+def webhook_receive(request: HttpRequest) -> JsonResponse:
+    body = _read_limited(request)
+    if body is None:
+        return json_error(413, f"body larger than {settings.WEBHOOK_MAX_BODY_BYTES} bytes")
+    try:
+        webhook_verify(
+            request.headers.get("X-Kazi-Timestamp"), request.headers.get("X-Kazi-Signature"), body
+        )
+    except SignatureError as exc:
+        return json_error(401, str(exc))
+    try:
+        req = webhook_parse(body)
+    except ValidationProblem as exc:
+        return json_error(400, str(exc))
+    replay = _event_answer(req.event_id)
+    if replay is not None:
+        return replay
+    try:
+        mirror_check(req)
+        with transaction.atomic():
+            server, service = mirror_upsert(req)
+            op, created = operation_request(
+                req.command,
+                server=server,
+                service=service,
+                secret=req.service.password or "" if req.command == Operation.Command.CHANGE_PASSWORD else "",
+                source=Operation.Source.WEBHOOK,
+                requested_by=f"webhook {req.event_id}",
+            )
+            WebhookEvent.objects.create(
+                event_id=req.event_id,
+                command=req.command,
+                received_at=timezone.now(),
+                payload=redact_mapping(req.payload),
+                operation=op,
+            )
+    except ValidationProblem as exc:
+        return json_error(400, str(exc))
+    except IntegrityError:
+        # The same event delivered twice at the same moment: the other delivery won.
+        replay = _event_answer(req.event_id)
+        if replay is None:
+            raise
+        return replay
+    status = 202 if created else 200
+    data = operation_json(op)
+    data["status_url"] = request.build_absolute_uri(data["status_url"])
+    return JsonResponse(data, status=status)
+
+
+@require_GET
+def operation_status(request: HttpRequest, operation_id: int) -> JsonResponse:
+    try:
+        webhook_verify(
+            request.headers.get("X-Kazi-Timestamp"), request.headers.get("X-Kazi-Signature"), b""
+        )
+    except SignatureError as exc:
+        return json_error(401, str(exc))
+    op = Operation.objects.filter(pk=operation_id).first()
+    if op is None:
+        return json_error(404, f"no operation {operation_id}")
+    data = operation_json(op)
+    data["status_url"] = request.build_absolute_uri(data["status_url"])
+    return JsonResponse(data)

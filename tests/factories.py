@@ -1,0 +1,64 @@
+import factory
+
+from provisioning.models import Client, Operation, Product, Server, Service
+
+# What tests/panel_fixtures.py seeds into the emulator.
+RESELLER = "reseller1"
+RESELLER_PASSWORD = "reseller-secret-1"
+
+
+class ServerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Server
+
+    whmcs_id = factory.Sequence(lambda n: 100 + n)
+    name = factory.Sequence(lambda n: f"Panel {n}")
+    hostname = "127.0.0.1:1"
+    secure = False
+    reseller_username = RESELLER
+    reseller_password = RESELLER_PASSWORD
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    whmcs_id = factory.Sequence(lambda n: 200 + n)
+    name = "Basic hosting"
+    plan_name = "Basic"
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Client
+
+    whmcs_id = factory.Sequence(lambda n: 300 + n)
+    firstname = "Ada"
+    lastname = "Lovelace"
+    email = factory.Sequence(lambda n: f"client{n}@example.com")
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    whmcs_id = factory.Sequence(lambda n: 400 + n)
+    client = factory.SubFactory(ClientFactory)
+    product = factory.SubFactory(ProductFactory)
+    server = factory.SubFactory(ServerFactory)
+    domain = factory.Sequence(lambda n: f"site{n}.example.com")
+    domain_ascii = factory.LazyAttribute(lambda s: s.domain)
+    password = "Client-pass-123"
+    status = Service.Status.PENDING
+
+
+class OperationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Operation
+
+    command = Operation.Command.SUSPEND
+    service = factory.SubFactory(ServiceFactory)
+    server = factory.SelfAttribute("service.server")
+    source = Operation.Source.ADMIN
+    created_at = factory.Faker("date_time", tzinfo=__import__("datetime").timezone.utc)
+    updated_at = factory.SelfAttribute("created_at")

@@ -1,0 +1,146 @@
+"""Accepted webhooks: mirror records, one operation, idempotency by event and by state."""
+
+import pytest
+
+from provisioning.models import Client, Operation, Product, Server, Service, WebhookEvent
+from tests.factories import ServiceFactory
+from tests.webhook_client import command_body, get_status, post_webhook
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_account_is_queued_with_its_mirror_records(client, django_capture_on_commit_callbacks):
+    body = command_body("CreateAccount", serviceid=42, userid="7", pid="3", serverid=1)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = post_webhook(client, body)
+    assert response.status_code == 202
+    data = response.json()
+    assert data["state"] == "queued"
+    assert isinstance(data["operation"], str)
+    assert data["status_url"].startswith("http://testserver/")
+    assert len(callbacks) == 1, "the task is enqueued on commit"
+
+    service = Service.objects.get(whmcs_id=42)
+    assert (service.domain, service.status, service.password) == ("example.com", "pending", "Str0ng-pass-42")
+    assert service.client == Client.objects.get(whmcs_id=7, email="ada@example.org", country="United Kingdom")
+    assert service.product == Product.objects.get(whmcs_id=3, plan_name="Basic")
+    assert service.server == Server.objects.get(whmcs_id=1, reseller_username="reseller1")
+    op = Operation.objects.get(pk=data["operation"])
+    assert (op.command, op.service, op.source) == ("CreateAccount", service, "webhook")
+    assert op.request["password"] == "***"
+
+
+def test_secrets_are_stored_redacted_or_encrypted(client):
+    from django.db import connection
+
+    post_webhook(client, command_body("CreateAccount"))
+    event = WebhookEvent.objects.get()
+    assert event.payload["params"]["password"] == "***"
+    assert event.payload["params"]["serverpassword"] == "***"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT password FROM provisioning_service")
+        (stored,) = cursor.fetchone()
+        cursor.execute("SELECT reseller_password FROM provisioning_server")
+        (stored_reseller,) = cursor.fetchone()
+    assert "Str0ng-pass-42" not in stored and stored.startswith("gAAAA")
+    assert "reseller-secret-1" not in stored_reseller
+
+
+def test_the_same_event_delivered_again_returns_the_same_operation(client):
+    body = command_body("CreateAccount")
+    first = post_webhook(client, body)
+    again = post_webhook(client, body)
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json()["operation"] == first.json()["operation"]
+    assert Operation.objects.count() == 1 and WebhookEvent.objects.count() == 1
+
+
+def test_a_new_event_for_a_command_in_flight_joins_it(client):
+    first = post_webhook(client, command_body("CreateAccount"))
+    joined = post_webhook(client, command_body("CreateAccount"))
+    assert joined.status_code == 200
+    assert joined.json()["operation"] == first.json()["operation"]
+    assert Operation.objects.count() == 1
+    assert WebhookEvent.objects.count() == 2
+
+
+def test_a_command_already_in_effect_makes_no_new_panel_call(client):
+    service = ServiceFactory(whmcs_id=42, status=Service.Status.SUSPENDED, on_panel=True,
+                             domain="example.com", domain_ascii="example.com")
+    response = post_webhook(client, command_body("SuspendAccount", serverid=service.server.whmcs_id))
+    assert response.status_code == 200
+    op = Operation.objects.get(pk=response.json()["operation"])
+    assert (op.state, op.result, op.attempts) == ("succeeded", "success", 0)
+    assert op.request["note"] == "already in effect"
+
+
+def test_create_for_a_service_already_on_the_panel_returns_the_create(client):
+    body = command_body("CreateAccount")
+    created = post_webhook(client, body).json()
+    Operation.objects.filter(pk=created["operation"]).update(state="succeeded", result="success")
+    Service.objects.update(status="active", on_panel=True)
+    again = post_webhook(client, command_body("CreateAccount"))
+    assert again.status_code == 200
+    assert again.json() | {"status_url": ""} == {
+        **again.json(), "operation": created["operation"], "state": "succeeded", "status_url": "",
+    }
+
+
+def test_opposite_commands_queue_in_order(client):
+    service = ServiceFactory(whmcs_id=42, status=Service.Status.ACTIVE, on_panel=True,
+                             domain="example.com", domain_ascii="example.com")
+    params = {"serverid": service.server.whmcs_id}
+    suspend = post_webhook(client, command_body("SuspendAccount", **params))
+    unsuspend = post_webhook(client, command_body("UnsuspendAccount", **params))
+    suspend_again = post_webhook(client, command_body("SuspendAccount", **params))
+    assert [r.status_code for r in (suspend, unsuspend, suspend_again)] == [202, 202, 202]
+    assert list(Operation.objects.order_by("id").values_list("command", flat=True)) == [
+        "SuspendAccount", "UnsuspendAccount", "SuspendAccount"]
+
+
+def test_unsuspend_while_a_suspend_is_pending_is_not_in_effect(client):
+    service = ServiceFactory(whmcs_id=42, status=Service.Status.ACTIVE, on_panel=True,
+                             domain="example.com", domain_ascii="example.com")
+    post_webhook(client, command_body("SuspendAccount", serverid=service.server.whmcs_id))
+    response = post_webhook(client, command_body("UnsuspendAccount", serverid=service.server.whmcs_id))
+    assert response.status_code == 202
+
+
+def test_a_change_password_with_another_password_is_a_new_operation(client):
+    ServiceFactory(whmcs_id=42, status=Service.Status.ACTIVE, on_panel=True, password="Old-pass-1",
+                   domain="example.com", domain_ascii="example.com", server__whmcs_id=1)
+    first = post_webhook(client, command_body("ChangePassword", password="New-pass-1"))
+    same = post_webhook(client, command_body("ChangePassword", password="New-pass-1"))
+    other = post_webhook(client, command_body("ChangePassword", password="New-pass-2"))
+    assert (first.status_code, same.status_code, other.status_code) == (202, 200, 202)
+    assert Service.objects.get().password == "Old-pass-1", "changed only once the panel did"
+
+
+def test_server_commands_need_no_service(client):
+    response = post_webhook(client, command_body("UsageUpdate", serverid="9"))
+    assert response.status_code == 202
+    op = Operation.objects.get()
+    assert (op.command, op.service, op.server.whmcs_id) == ("UsageUpdate", None, 9)
+
+
+def test_an_idn_domain_is_kept_in_unicode_with_its_ascii_form(client):
+    post_webhook(client, command_body("CreateAccount", domain="Bücher.Example"))
+    service = Service.objects.get()
+    assert (service.domain, service.domain_ascii) == ("bücher.example", "xn--bcher-kva.example")
+
+
+def test_ids_may_be_numbers_or_digit_strings(client):
+    response = post_webhook(client, command_body("CreateAccount", serviceid=42, userid="7", pid=3))
+    assert response.status_code == 202
+
+
+def test_the_status_endpoint_reports_the_operation(client):
+    accepted = post_webhook(client, command_body("TestConnection")).json()
+    response = get_status(client, accepted["status_url"])
+    assert response.status_code == 200
+    data = response.json()
+    assert {k: data[k] for k in ("operation", "command", "state", "result", "attempts")} == {
+        "operation": accepted["operation"], "command": "TestConnection", "state": "queued",
+        "result": None, "attempts": 0,
+    }
+    assert "updated_at" in data

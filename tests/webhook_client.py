@@ -1,0 +1,47 @@
+"""Building and sending webhooks exactly as the contract says (tests' WHMCS side)."""
+
+import copy
+import json
+import uuid
+from pathlib import Path
+
+from provisioning.signing import webhook_headers
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def sample_body(name: str = "create_account", **params) -> dict:
+    body = json.loads((DATA / f"{name}.json").read_text())
+    body["event_id"] = f"whmcs-{uuid.uuid4()}"
+    body["params"].update(params)
+    return body
+
+
+def command_body(command: str, panel=None, **params) -> dict:
+    """A full WHMCS parameter set for `command`, pointed at the emulator."""
+    body = sample_body()
+    body["command"] = command
+    if panel is not None:
+        body["params"]["serverhostname"] = panel.host_port
+    body["params"].update(params)
+    return copy.deepcopy(body)
+
+
+def signed_headers(raw: bytes, now: float | None = None) -> dict[str, str]:
+    return {"Content-Type": "application/json", **webhook_headers(raw, now)}
+
+
+def post_webhook(client, body: dict | bytes, now: float | None = None, path="/webhooks/whmcs/"):
+    """POST with the Django test client, signed."""
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = signed_headers(raw, now)
+    return client.post(
+        path,
+        data=raw,
+        content_type="application/json",
+        headers={k: v for k, v in headers.items() if k != "Content-Type"},
+    )
+
+
+def get_status(client, url: str, now: float | None = None):
+    return client.get(url, headers=webhook_headers(b"", now))
