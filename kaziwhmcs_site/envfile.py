@@ -27,4 +27,7 @@ def envfile_ensure(path: Path = ENV_PATH) -> bool:
 
 if __name__ == "__main__":
     created = envfile_ensure()
-    print(f"{'Created' if created else 'Kept'} {ENV_PATH.name} with the bridge's secrets.", file=sys.stderr)
+    print(
+        f"{'Created' if created else 'Kept'} {ENV_PATH.name} with the bridge's secrets.",
+        file=sys.stderr,
+    )

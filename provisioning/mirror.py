@@ -14,8 +14,13 @@ def mirror_check(req: WebhookRequest) -> None:
     server_known = Server.objects.filter(whmcs_id=req.server.whmcs_id).exists()
     if not server_known:
         if not (req.server.host or req.server.ip_address):
-            raise ValidationProblem("serverhostname: required for a server the bridge does not know")
-        for name, value in (("serverusername", req.server.username), ("serverpassword", req.server.password)):
+            raise ValidationProblem(
+                "serverhostname: required for a server the bridge does not know"
+            )
+        for name, value in (
+            ("serverusername", req.server.username),
+            ("serverpassword", req.server.password),
+        ):
             if not value:
                 raise ValidationProblem(f"{name}: required for a server the bridge does not know")
     if req.service is None:
@@ -76,7 +81,9 @@ def _product_upsert(params) -> Product:
         whmcs_id=params.product_id,
         defaults={"plan_name": params.plan_name or "", "name": params.product_name or ""},
     )
-    if not created and _set_present(product, {"plan_name": params.plan_name, "name": params.product_name}):
+    if not created and _set_present(
+        product, {"plan_name": params.plan_name, "name": params.product_name}
+    ):
         product.save()
     return product
 
@@ -93,7 +100,9 @@ def _client_upsert(params) -> Client:
 
 
 def service_upsert(params, server: Server) -> Service:
-    service = Service.objects.select_related("client", "product").filter(whmcs_id=params.whmcs_id).first()
+    service = (
+        Service.objects.select_related("client", "product").filter(whmcs_id=params.whmcs_id).first()
+    )
     client = _client_upsert(params) if params.client_id else service.client
     product = _product_upsert(params) if params.product_id else service.product
     values = {"client": client, "product": product, "username": params.username}

@@ -152,6 +152,7 @@ class Operation(models.Model):
         CHANGE_PASSWORD = "ChangePassword"
         USAGE_UPDATE = "UsageUpdate"
         TEST_CONNECTION = "TestConnection"
+        PANEL_LOGIN = "PanelLogin", "Panel login (single sign-on)"
 
     class State(models.TextChoices):
         QUEUED = "queued"
@@ -176,7 +177,7 @@ class Operation(models.Model):
     )
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
-    result = models.TextField(
+    result = models.TextField(  # noqa: DJ001 - null is the contract's "no result yet"
         null=True, blank=True, help_text="The panel's answer verbatim, secrets removed."
     )
     outcome_unknown = models.BooleanField(
@@ -230,9 +231,10 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["operation", "number"]
-        constraints = [
-            models.UniqueConstraint(fields=["operation", "number"], name="attempt_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["operation", "number"], name="attempt_once")]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of operation #{self.operation_id}"
 
     @property
     def duration_ms(self) -> int:
@@ -253,4 +255,3 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return self.event_id
-

@@ -46,7 +46,9 @@ def operation_enqueue(operation_id: int) -> None:
 def _request_summary(command: str, server: Server, service: Service | None) -> dict:
     summary = {"server": server.host, "reseller": server.reseller_username}
     if service is not None:
-        summary.update(domain=service.domain, login=service.domain_ascii, serviceid=service.whmcs_id)
+        summary.update(
+            domain=service.domain, login=service.domain_ascii, serviceid=service.whmcs_id
+        )
         if command == Command.CREATE:
             summary.update(plan=service.product.plan_name, email=service.client.email)
         if command in (Command.CREATE, Command.CHANGE_PASSWORD):
@@ -73,7 +75,11 @@ def operation_request(
     with transaction.atomic():
         if service is not None:
             # Serializes concurrent requests for one service (PostgreSQL; SQLite is serial).
-            service = Service.objects.select_for_update().select_related("client", "product").get(pk=service.pk)
+            service = (
+                Service.objects.select_for_update()
+                .select_related("client", "product")
+                .get(pk=service.pk)
+            )
             existing = _existing_for_service(command, service, secret, now, source, requested_by)
         else:
             existing = (
@@ -109,7 +115,9 @@ def _existing_for_service(command, service, secret, now, source, requested_by):
         if service.on_panel and service.password == secret and not unfinished:
             return service.operations.filter(
                 command__in=(Command.CHANGE_PASSWORD, Command.CREATE), state=State.SUCCEEDED
-            ).order_by("-id").first() or _record_in_effect(command, service, now, source, requested_by)
+            ).order_by("-id").first() or _record_in_effect(
+                command, service, now, source, requested_by
+            )
         return None
     pending = [op for op in unfinished if op.command in EFFECT]
     if pending:
@@ -129,7 +137,9 @@ def _existing_for_service(command, service, secret, now, source, requested_by):
         return None
     commands = [c for c, status in EFFECT.items() if status == service.status]
     done = (
-        service.operations.filter(command__in=commands, state=State.SUCCEEDED).order_by("-id").first()
+        service.operations.filter(command__in=commands, state=State.SUCCEEDED)
+        .order_by("-id")
+        .first()
     )
     return done or _record_in_effect(command, service, now, source, requested_by)
 
@@ -148,6 +158,20 @@ def _record_in_effect(command, service, now, source, requested_by) -> Operation:
         created_at=now,
         updated_at=now,
         finished_at=now,
+    )
+
+
+def operation_retry(op: Operation, *, source: str, requested_by: str) -> tuple[Operation, bool]:
+    """Ask again for what a failed operation wanted: a new journal entry, same rules."""
+    if op.state != State.FAILED:
+        raise ValueError(f"operation {op.pk} is {op.state}: only failed operations are retried")
+    return operation_request(
+        op.command,
+        server=op.server,
+        service=op.service,
+        secret=op.secret,
+        source=source,
+        requested_by=f"{requested_by} (retry of #{op.pk})",
     )
 
 
@@ -204,7 +228,9 @@ def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
         return _finish_transient(op, exc, started)
     except Exception:  # a bug must not leave the operation running for ever
         logger.exception("operation %s: unexpected error", op.pk)
-        return _finish_transient(op, PanelTransientError("Internal error in the bridge (see its log)"), started)
+        return _finish_transient(
+            op, PanelTransientError("Internal error in the bridge (see its log)"), started
+        )
     return _finish_succeeded(op, outcome, started)
 
 
@@ -219,7 +245,12 @@ def _attempt_record(op: Operation, started: datetime, outcome: str, answer: str)
     Attempt.objects.get_or_create(
         operation=op,
         number=op.attempts,
-        defaults={"started_at": started, "finished_at": timezone.now(), "outcome": outcome, "answer": answer},
+        defaults={
+            "started_at": started,
+            "finished_at": timezone.now(),
+            "outcome": outcome,
+            "answer": answer,
+        },
     )
 
 
@@ -227,7 +258,9 @@ def _transition(op: Operation, **changes) -> bool:
     """Leave RUNNING only if this worker still owns the attempt."""
     changes.setdefault("updated_at", timezone.now())
     return (
-        Operation.objects.filter(pk=op.pk, state=State.RUNNING, attempts=op.attempts).update(**changes)
+        Operation.objects.filter(pk=op.pk, state=State.RUNNING, attempts=op.attempts).update(
+            **changes
+        )
         == 1
     )
 
@@ -270,10 +303,15 @@ def _finish_failed(op: Operation, error: PanelError, started: datetime) -> str:
     text = redact_text(error.message, _secrets_of(op))
     now = timezone.now()
     with transaction.atomic():
-        if _transition(op, state=State.FAILED, result=text, next_attempt_at=None, finished_at=now, secret=""):
+        # The secret stays (encrypted) so that an admin can retry a failed password change.
+        if _transition(op, state=State.FAILED, result=text, next_attempt_at=None, finished_at=now):
             if isinstance(error, PanelPermanentError):
                 command_refused(op, error)
-            outcome = Attempt.Outcome.PERMANENT if isinstance(error, PanelPermanentError) else Attempt.Outcome.TRANSIENT
+            outcome = (
+                Attempt.Outcome.PERMANENT
+                if isinstance(error, PanelPermanentError)
+                else Attempt.Outcome.TRANSIENT
+            )
             _attempt_record(op, started, outcome, text)
             _enqueue_next_of_service(op)
     return State.FAILED
@@ -297,7 +335,9 @@ def _finish_transient(op: Operation, error: PanelTransientError, started: dateti
             outcome_unknown=op.outcome_unknown or error.outcome_unknown,
             next_attempt_at=timezone.now() + retry_delay(op.attempts),
         ):
-            outcome = Attempt.Outcome.UNKNOWN if error.outcome_unknown else Attempt.Outcome.TRANSIENT
+            outcome = (
+                Attempt.Outcome.UNKNOWN if error.outcome_unknown else Attempt.Outcome.TRANSIENT
+            )
             _attempt_record(op, started, outcome, text)
     return State.RETRYING
 

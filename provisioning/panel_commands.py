@@ -96,7 +96,11 @@ def _status_command(op: Operation, target: panel.PanelTarget) -> CommandResult:
     try:
         action(target, op.service.domain_ascii)
     except PanelPermanentError as exc:
-        if op.command == Command.TERMINATE and op.outcome_unknown and "doesn't exists" in exc.message:
+        if (
+            op.command == Command.TERMINATE
+            and op.outcome_unknown
+            and "doesn't exists" in exc.message
+        ):
             return CommandResult(note="an earlier attempt had already terminated the account")
         raise
     return CommandResult(note=note)
@@ -109,7 +113,9 @@ def _change_password(op: Operation, target: panel.PanelTarget) -> CommandResult:
 
 def _usage_update(op: Operation, target: panel.PanelTarget) -> CommandResult:
     entries = panel.usageupdate(target)
-    return CommandResult(usage=usage_entries_json(op.server, entries), note=f"{len(entries)} accounts")
+    return CommandResult(
+        usage=usage_entries_json(op.server, entries), note=f"{len(entries)} accounts"
+    )
 
 
 def _test_connection(op: Operation, target: panel.PanelTarget) -> CommandResult:

@@ -15,7 +15,12 @@ def schedules_ensure(**kwargs) -> None:
     for name, (func, schedule_type, minutes) in SCHEDULES.items():
         Schedule.objects.update_or_create(
             name=name,
-            defaults={"func": func, "schedule_type": schedule_type, "minutes": minutes, "repeats": -1},
+            defaults={
+                "func": func,
+                "schedule_type": schedule_type,
+                "minutes": minutes,
+                "repeats": -1,
+            },
         )
 
 

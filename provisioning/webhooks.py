@@ -76,7 +76,9 @@ def webhook_receive(request: HttpRequest) -> JsonResponse:
                 req.command,
                 server=server,
                 service=service,
-                secret=req.service.password or "" if req.command == Operation.Command.CHANGE_PASSWORD else "",
+                secret=req.service.password or ""
+                if req.command == Operation.Command.CHANGE_PASSWORD
+                else "",
                 source=Operation.Source.WEBHOOK,
                 requested_by=f"webhook {req.event_id}",
             )

@@ -1,6 +1,6 @@
 import pytest
 
-pytest_plugins = ["tests.worker_fixtures"]
+pytest_plugins = ["tests.panel_fixtures", "tests.worker_fixtures", "tests.browser_fixtures"]
 
 
 @pytest.fixture

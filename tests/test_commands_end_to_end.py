@@ -40,7 +40,9 @@ def finished(live_server, accepted: dict, worker) -> dict:
 def test_the_account_lifecycle_reaches_the_panel(live_server, worker, panel):
     params = {"serviceid": 42, "domain": "lifecycle.example.com"}
 
-    created = finished(live_server, send(live_server, command_body("CreateAccount", panel, **params)), worker)
+    created = finished(
+        live_server, send(live_server, command_body("CreateAccount", panel, **params)), worker
+    )
     assert (created["state"], created["result"]) == ("succeeded", "success")
     account = panel.state.customer("lifecycle.example.com")
     assert account["status"] == "ok"
@@ -48,21 +50,29 @@ def test_the_account_lifecycle_reaches_the_panel(live_server, worker, panel):
     assert account["reseller"] == "reseller1"
     assert Service.objects.get(whmcs_id=42).status == "active"
 
-    suspended = finished(live_server, send(live_server, command_body("SuspendAccount", panel, **params)), worker)
+    suspended = finished(
+        live_server, send(live_server, command_body("SuspendAccount", panel, **params)), worker
+    )
     assert suspended["result"] == "success"
     assert panel.state.customer("lifecycle.example.com")["status"] == "disabled"
     assert Service.objects.get(whmcs_id=42).status == "suspended"
 
-    finished(live_server, send(live_server, command_body("UnsuspendAccount", panel, **params)), worker)
+    finished(
+        live_server, send(live_server, command_body("UnsuspendAccount", panel, **params)), worker
+    )
     assert panel.state.customer("lifecycle.example.com")["status"] == "ok"
     assert Service.objects.get(whmcs_id=42).status == "active"
 
-    changed = send(live_server, command_body("ChangePassword", panel, password="N3w-password", **params))
+    changed = send(
+        live_server, command_body("ChangePassword", panel, password="N3w-password", **params)
+    )
     assert finished(live_server, changed, worker)["result"] == "success"
     assert panel.state.customer("lifecycle.example.com")["password"] == "N3w-password"
     assert Service.objects.get(whmcs_id=42).password == "N3w-password"
 
-    finished(live_server, send(live_server, command_body("TerminateAccount", panel, **params)), worker)
+    finished(
+        live_server, send(live_server, command_body("TerminateAccount", panel, **params)), worker
+    )
     assert panel.state.customer("lifecycle.example.com")["status"] == "todelete"
     assert Service.objects.get(whmcs_id=42).status == "terminated"
 
@@ -75,27 +85,41 @@ def test_the_account_lifecycle_reaches_the_panel(live_server, worker, panel):
         ("TerminateAccount", "succeeded", 1),
     ]
     assert [r["action"] for r in panel.state.requests] == [
-        "create", "suspend", "unsuspend", "changepw", "terminate"]
+        "create",
+        "suspend",
+        "unsuspend",
+        "changepw",
+        "terminate",
+    ]
 
 
 def test_a_panel_refusal_reaches_the_journal_verbatim(live_server, worker, panel):
     body = command_body("CreateAccount", panel, configoption1="NoSuchPlan")
     result = finished(live_server, send(live_server, body), worker)
     assert result["state"] == "failed"
-    assert result["result"] == "KaziWhmcs: The 'nosuchplan' hosting plan doesn't exists" or result[
-        "result"].startswith("KaziWhmcs: The '")
+    assert result["result"] == "KaziWhmcs: The 'NoSuchPlan' hosting plan doesn't exists" or result[
+        "result"
+    ].startswith("KaziWhmcs: The '")
     assert Operation.objects.get().result == result["result"]
     assert Service.objects.get().status == "pending"
 
 
 def test_usage_update_imports_the_figures(live_server, worker, panel):
-    finished(live_server, send(live_server, command_body("CreateAccount", panel, domain="bücher.example")), worker)
+    finished(
+        live_server,
+        send(live_server, command_body("CreateAccount", panel, domain="bücher.example")),
+        worker,
+    )
     panel.state.set_usage("bücher.example", disk_bytes=120_000_000, bw_bytes=3_000_000)
     result = finished(live_server, send(live_server, command_body("UsageUpdate", panel)), worker)
     assert result["state"] == "succeeded"
     entry = result["usage"][0]
     assert (entry["domain"], entry["diskusage"], entry["bwusage"], entry["serviceid"]) == (
-        "bücher.example", 120, 3, 42)
+        "bücher.example",
+        120,
+        3,
+        42,
+    )
     service = Service.objects.get()
     assert (service.disk_usage, service.bw_usage) == (120, 3)
     assert service.usage_updated_at is not None

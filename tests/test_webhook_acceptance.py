@@ -9,7 +9,9 @@ from tests.webhook_client import command_body, get_status, post_webhook
 pytestmark = pytest.mark.django_db
 
 
-def test_create_account_is_queued_with_its_mirror_records(client, django_capture_on_commit_callbacks):
+def test_create_account_is_queued_with_its_mirror_records(
+    client, django_capture_on_commit_callbacks
+):
     body = command_body("CreateAccount", serviceid=42, userid="7", pid="3", serverid=1)
     with django_capture_on_commit_callbacks() as callbacks:
         response = post_webhook(client, body)
@@ -21,8 +23,14 @@ def test_create_account_is_queued_with_its_mirror_records(client, django_capture
     assert len(callbacks) == 1, "the task is enqueued on commit"
 
     service = Service.objects.get(whmcs_id=42)
-    assert (service.domain, service.status, service.password) == ("example.com", "pending", "Str0ng-pass-42")
-    assert service.client == Client.objects.get(whmcs_id=7, email="ada@example.org", country="United Kingdom")
+    assert (service.domain, service.status, service.password) == (
+        "example.com",
+        "pending",
+        "Str0ng-pass-42",
+    )
+    assert service.client == Client.objects.get(
+        whmcs_id=7, email="ada@example.org", country="United Kingdom"
+    )
     assert service.product == Product.objects.get(whmcs_id=3, plan_name="Basic")
     assert service.server == Server.objects.get(whmcs_id=1, reseller_username="reseller1")
     op = Operation.objects.get(pk=data["operation"])
@@ -65,9 +73,16 @@ def test_a_new_event_for_a_command_in_flight_joins_it(client):
 
 
 def test_a_command_already_in_effect_makes_no_new_panel_call(client):
-    service = ServiceFactory(whmcs_id=42, status=Service.Status.SUSPENDED, on_panel=True,
-                             domain="example.com", domain_ascii="example.com")
-    response = post_webhook(client, command_body("SuspendAccount", serverid=service.server.whmcs_id))
+    service = ServiceFactory(
+        whmcs_id=42,
+        status=Service.Status.SUSPENDED,
+        on_panel=True,
+        domain="example.com",
+        domain_ascii="example.com",
+    )
+    response = post_webhook(
+        client, command_body("SuspendAccount", serverid=service.server.whmcs_id)
+    )
     assert response.status_code == 200
     op = Operation.objects.get(pk=response.json()["operation"])
     assert (op.state, op.result, op.attempts) == ("succeeded", "success", 0)
@@ -82,33 +97,58 @@ def test_create_for_a_service_already_on_the_panel_returns_the_create(client):
     again = post_webhook(client, command_body("CreateAccount"))
     assert again.status_code == 200
     assert again.json() | {"status_url": ""} == {
-        **again.json(), "operation": created["operation"], "state": "succeeded", "status_url": "",
+        **again.json(),
+        "operation": created["operation"],
+        "state": "succeeded",
+        "status_url": "",
     }
 
 
 def test_opposite_commands_queue_in_order(client):
-    service = ServiceFactory(whmcs_id=42, status=Service.Status.ACTIVE, on_panel=True,
-                             domain="example.com", domain_ascii="example.com")
+    service = ServiceFactory(
+        whmcs_id=42,
+        status=Service.Status.ACTIVE,
+        on_panel=True,
+        domain="example.com",
+        domain_ascii="example.com",
+    )
     params = {"serverid": service.server.whmcs_id}
     suspend = post_webhook(client, command_body("SuspendAccount", **params))
     unsuspend = post_webhook(client, command_body("UnsuspendAccount", **params))
     suspend_again = post_webhook(client, command_body("SuspendAccount", **params))
     assert [r.status_code for r in (suspend, unsuspend, suspend_again)] == [202, 202, 202]
     assert list(Operation.objects.order_by("id").values_list("command", flat=True)) == [
-        "SuspendAccount", "UnsuspendAccount", "SuspendAccount"]
+        "SuspendAccount",
+        "UnsuspendAccount",
+        "SuspendAccount",
+    ]
 
 
 def test_unsuspend_while_a_suspend_is_pending_is_not_in_effect(client):
-    service = ServiceFactory(whmcs_id=42, status=Service.Status.ACTIVE, on_panel=True,
-                             domain="example.com", domain_ascii="example.com")
+    service = ServiceFactory(
+        whmcs_id=42,
+        status=Service.Status.ACTIVE,
+        on_panel=True,
+        domain="example.com",
+        domain_ascii="example.com",
+    )
     post_webhook(client, command_body("SuspendAccount", serverid=service.server.whmcs_id))
-    response = post_webhook(client, command_body("UnsuspendAccount", serverid=service.server.whmcs_id))
+    response = post_webhook(
+        client, command_body("UnsuspendAccount", serverid=service.server.whmcs_id)
+    )
     assert response.status_code == 202
 
 
 def test_a_change_password_with_another_password_is_a_new_operation(client):
-    ServiceFactory(whmcs_id=42, status=Service.Status.ACTIVE, on_panel=True, password="Old-pass-1",
-                   domain="example.com", domain_ascii="example.com", server__whmcs_id=1)
+    ServiceFactory(
+        whmcs_id=42,
+        status=Service.Status.ACTIVE,
+        on_panel=True,
+        password="Old-pass-1",
+        domain="example.com",
+        domain_ascii="example.com",
+        server__whmcs_id=1,
+    )
     first = post_webhook(client, command_body("ChangePassword", password="New-pass-1"))
     same = post_webhook(client, command_body("ChangePassword", password="New-pass-1"))
     other = post_webhook(client, command_body("ChangePassword", password="New-pass-2"))
@@ -140,7 +180,10 @@ def test_the_status_endpoint_reports_the_operation(client):
     assert response.status_code == 200
     data = response.json()
     assert {k: data[k] for k in ("operation", "command", "state", "result", "attempts")} == {
-        "operation": accepted["operation"], "command": "TestConnection", "state": "queued",
-        "result": None, "attempts": 0,
+        "operation": accepted["operation"],
+        "command": "TestConnection",
+        "state": "queued",
+        "result": None,
+        "attempts": 0,
     }
     assert "updated_at" in data

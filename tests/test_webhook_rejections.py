@@ -97,7 +97,10 @@ class TestSecurityForEveryCommand:
         (lambda b: b["params"].update(domain="localhost"), "domain"),
         (lambda b: b["params"].update(domain="a" * 64 + ".com"), "domain"),
         (lambda b: b["params"].update(domain=None), "domain"),
-        (lambda b: b["params"]["clientsdetails"].update(email="not-an-email"), "clientsdetails.email"),
+        (
+            lambda b: b["params"]["clientsdetails"].update(email="not-an-email"),
+            "clientsdetails.email",
+        ),
         (lambda b: b["params"]["clientsdetails"].update(email=None), "clientsdetails.email"),
         (lambda b: b["params"].update(serverhostname=None), "serverhostname"),
         (lambda b: b["params"].update(configoption1=None), "configoption1"),

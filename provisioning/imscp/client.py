@@ -106,8 +106,9 @@ def _post(target: PanelTarget, action: str, fields: dict[str, str]) -> requests.
             outcome_unknown=True,
         ) from None
     except requests.RequestException as exc:
-        raise PanelTransientError(f"Request to the panel failed: {_reason(exc)}",
-                                  outcome_unknown=True) from None
+        raise PanelTransientError(
+            f"Request to the panel failed: {_reason(exc)}", outcome_unknown=True
+        ) from None
 
 
 def _refused_before_sending(exc: requests.ConnectionError) -> bool:

@@ -34,13 +34,29 @@ class Command(BaseCommand):
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         processes = [
             subprocess.Popen(
-                [*manage, "imscp_emulator", "--host", "127.0.0.1", "--port", str(opts["panel_port"])]
+                [
+                    *manage,
+                    "imscp_emulator",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(opts["panel_port"]),
+                ]
             ),
             subprocess.Popen(
                 [
-                    sys.executable, "-m", "gunicorn", "kaziwhmcs_site.wsgi",
-                    "--bind", f"{opts['host']}:{opts['port']}",
-                    "--workers", "2", "--threads", "4", "--access-logfile", "-",
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "kaziwhmcs_site.wsgi",
+                    "--bind",
+                    f"{opts['host']}:{opts['port']}",
+                    "--workers",
+                    "2",
+                    "--threads",
+                    "4",
+                    "--access-logfile",
+                    "-",
                 ],
                 cwd=settings.BASE_DIR,
             ),
@@ -83,7 +99,9 @@ class Command(BaseCommand):
                 "reseller_password": DEMO_RESELLER[1],
             },
         )
-        Product.objects.get_or_create(whmcs_id=1, defaults={"name": "Demo hosting", "plan_name": "Basic"})
+        Product.objects.get_or_create(
+            whmcs_id=1, defaults={"name": "Demo hosting", "plan_name": "Basic"}
+        )
 
     def _supervise(self, processes: list[subprocess.Popen]) -> None:
         stopping = False

@@ -55,8 +55,12 @@ class Command(BaseCommand):
                 "serverusername": opts["reseller"],
                 "serverpassword": opts["reseller_password"],
                 "serversecure": "on" if opts["secure"] else "",
-                "clientsdetails": {"userid": "1", "firstname": "Demo", "lastname": "Client",
-                                   "email": opts["email"]},
+                "clientsdetails": {
+                    "userid": "1",
+                    "firstname": "Demo",
+                    "lastname": "Client",
+                    "email": opts["email"],
+                },
             },
         }
         raw = json.dumps(body).encode()

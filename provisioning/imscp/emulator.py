@@ -1,0 +1,577 @@
+"""A protocol-faithful i-MSCP panel with the KaziWhmcs plugin, over real HTTP.
+
+Three parts: the plugin (whmcs.php: a reseller login per request, the actions, their
+texts and check order), the panel's own pages (login form, interfaces, tool pages), and
+a JSON control API under /_emulator/ that a real panel does not have. Faults armed on
+the state act around the plugin as a broken network, proxy or panel would.
+See /work/shared/imscp-protocol.md.
+"""
+
+import gzip
+import html
+import json
+import re
+import secrets
+import socket
+import threading
+import time
+from dataclasses import asdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, parse_qsl, urlsplit
+
+from . import phpserial
+from .emulator_state import (
+    SECRET_FIELDS,
+    Customer,
+    PanelState,
+    Reseller,
+    clean_input,
+    domain_forms,
+    seed_demo,
+    to_ascii,
+    to_unicode,
+)
+
+__all__ = ["Emulator", "PanelState", "plugin_answer", "seed_demo"]
+
+# --- the KaziWhmcs plugin (whmcs.php) ------------------------------------------------------
+
+PREFIX = "KaziWhmcs: "
+BAD_REQUEST = (400, "Bad request")
+CONTACT_FIELDS = ("fname", "lname", "firm", "zip", "city", "state", "country", "phone")
+CONTACT_FIELDS += ("street1", "street2")
+USAGE_UNSUPPORTED_PAGE = (
+    '<!DOCTYPE html>\n<html><head><meta charset="UTF-8"><title>i-MSCP - internet Multi Server'
+    ' Control Panel - Error</title></head><body><div class="error"><h1>An unexpected error'
+    " occurred</h1><p>Bad request</p></div></body></html>\n"
+)
+_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+
+Answer = tuple[int, str]
+
+
+def plugin_answer(state: PanelState, fields: dict[str, str], ip: str) -> Answer:
+    """One POST to the plugin's endpoint: (HTTP status, body)."""
+    if not {"action", "reseller_name", "reseller_pass"} <= fields.keys():
+        return BAD_REQUEST
+    action = clean_input(fields["action"])
+    with state.lock:
+        kind, user, message = state.authenticate(
+            fields["reseller_name"], fields["reseller_pass"], ip
+        )
+        if kind is None:
+            return 200, PREFIX + (message or "Unable to login")
+        if kind != "reseller":
+            return 200, PREFIX + "Wrong user type. Only resellers can use the KaziWhmcs API"
+        handler = _ACTIONS.get(action)
+        return handler(state, user, fields) if handler else BAD_REQUEST
+
+
+def email_valid(email: str) -> bool:
+    local, at, host = email.rpartition("@")
+    return bool(at and len(email) <= 254 and _EMAIL_LOCAL.fullmatch(local) and domain_forms(host))
+
+
+def decimal_mb(size: int) -> int:
+    # bytesHuman($bytes, 'MB', 0, 1000) is sprintf('%.0f'): PHP rounds halves up.
+    return (size + 500_000) // 1_000_000
+
+
+def _password_valid(state: PanelState, password: str) -> bool:
+    # checkPasswordSyntax() with PASSWD_STRONG off: length and printable ASCII only.
+    minimum = min(max(state.settings.password_min_length, 6), 30)
+    lowest = 0x21 if state.settings.refuse_spaces else 0x20
+    return minimum <= len(password) <= 30 and all(lowest <= ord(c) <= 0x7E for c in password)
+
+
+def _domain_taken(state: PanelState, ascii_name: str, reseller: str) -> bool:
+    # imscp_domain_exists(): any reseller's domain or alias, or a sub-zone of another
+    # reseller's; a domain pending deletion still has its row, so it counts too.
+    if ascii_name in state.customers or ascii_name in state.aliases:
+        return True
+    if ascii_name == to_ascii(state.settings.panel_hostname):
+        return True
+    labels = ascii_name.split(".")
+    for i in range(1, len(labels)):
+        parent = ".".join(labels[i:])
+        owner = state.customers.get(state.aliases.get(parent, parent))
+        if owner is not None and owner.reseller != reseller:
+            return True
+    return False
+
+
+def _create(state: PanelState, reseller: Reseller, fields: dict[str, str]) -> Answer:
+    # The plugin checks the plan and the IP before it looks at the other fields.
+    if "hp_name" not in fields:
+        return BAD_REQUEST
+    plan_name = clean_input(fields["hp_name"])
+    # MySQL's case-insensitive collation: "basic" finds the plan "Basic".
+    plan = state.plans.get((reseller.name, plan_name.lower()))
+    if plan is None:
+        return 200, f"{PREFIX}The '{plan_name}' hosting plan doesn't exists"
+    if not reseller.has_ip:
+        return 200, PREFIX + "Reseller doesn't have any IP address"
+    if not {"admin_name", "admin_pass", "domain", "email"} <= fields.keys():
+        return BAD_REQUEST
+    email = clean_input(fields["email"])
+    if not email_valid(email):
+        return 200, f"{PREFIX}'{email}' is not a valid email address"
+    password = clean_input(fields["admin_pass"])
+    if not _password_valid(state, password):
+        return 200, f"{PREFIX}'{password}' is not a valid password"
+    lowered = clean_input(fields["domain"]).lower()
+    forms = domain_forms(lowered)
+    if forms is None:
+        return 200, f"{PREFIX}Domain '{to_unicode(lowered)}' is not valid"
+    if _domain_taken(state, forms[1], reseller.name):
+        return 200, f"{PREFIX}Domain '{forms[0]}' already exists or is not allowed"
+    login = to_ascii(clean_input(fields["admin_name"]))
+    fault = state.take_fault("create_empty_body", "create")
+    if login is None or login in state.logins or (fault and not fault.created):
+        # The insert fails and the plugin's error sprintf() lacks an argument: the
+        # message is lost and the answer is an empty body.
+        return 200, ""
+    state.add_customer(
+        reseller.name,
+        plan,
+        domain=forms[1],
+        domain_unicode=forms[0],
+        login=login,
+        password=password,
+        email=email,
+        status=state.settings.create_status,
+        customer_id=clean_input(fields.get("customer_id", "")),
+        contact={name: clean_input(fields.get(name, "")) for name in CONTACT_FIELDS},
+    )
+    return 200, "" if fault else "success"
+
+
+def _find(state: PanelState, fields: dict[str, str], name: str) -> tuple[Customer | None, str]:
+    # The echo is the looked-up name, lowercased and in Unicode.
+    lowered = clean_input(fields[name]).lower()
+    ascii_name = to_ascii(lowered) or ""
+    echo = to_unicode(ascii_name) if ascii_name else lowered
+    if name == "domain":
+        return state.customers.get(ascii_name), echo
+    kind, user = state.logins.get(ascii_name, (None, None))
+    return (user if kind == "customer" else None), echo
+
+
+def _status_change(state: PanelState, fields: dict[str, str], new_status: str) -> Answer:
+    if "domain" not in fields:
+        return BAD_REQUEST
+    found, echo = _find(state, fields, "domain")
+    if found is None:
+        return 200, f"{PREFIX}The '{echo}' customer account doesn't exists"
+    # No ownership check, as in the plugin. A pending deletion stays pending.
+    if new_status == "todelete" or found.status != "todelete":
+        found.status = new_status
+    return 200, "success"
+
+
+def _changepw(state: PanelState, reseller: Reseller, fields: dict[str, str]) -> Answer:
+    if not {"admin_name", "admin_pass"} <= fields.keys():
+        return BAD_REQUEST
+    password = clean_input(fields["admin_pass"])
+    if not _password_valid(state, password):
+        return 200, f"{PREFIX}'{password}' is not a valid password"
+    found, echo = _find(state, fields, "admin_name")
+    if found is None:
+        return 200, f"{PREFIX}The '{echo}' customer account doesn't exists"
+    found.password = password
+    return 200, "success"
+
+
+def _usageupdate(state: PanelState, reseller: Reseller, fields: dict[str, str]) -> Answer:
+    if state.take_fault("usage_unsupported", "usageupdate"):
+        return 400, USAGE_UNSUPPORTED_PAGE
+    rows = [
+        {
+            "domain": c.domain_unicode,
+            "diskusage": decimal_mb(c.disk_bytes),
+            "disklimit": str(c.disk_limit_mib),
+            "bwusage": decimal_mb(c.bw_bytes),
+            "bwlimit": str(c.bw_limit_mib),
+        }
+        for c in state.customers.values()
+        if c.reseller == reseller.name
+    ]
+    return 200, phpserial.dumps(rows).decode("utf-8") if rows else "success"
+
+
+_ACTIONS = {
+    "create": _create,
+    "suspend": lambda state, _, fields: _status_change(state, fields, "disabled"),
+    "unsuspend": lambda state, _, fields: _status_change(state, fields, "ok"),
+    "terminate": lambda state, _, fields: _status_change(state, fields, "todelete"),
+    "changepw": _changepw,
+    "usageupdate": _usageupdate,
+}
+
+# --- the panel's pages ---------------------------------------------------------------------
+
+SESSION_COOKIE = "iMSCP_Session"
+INTERFACES = {"admin": "/admin/index.php", "reseller": "/reseller/index.php"}
+INTERFACES["customer"] = "/client/index.php"
+TOOLS = {"/ftp": "File manager", "/pma": "phpMyAdmin", "/webmail": "Webmail"}
+DISABLED_TEXT = "Your account is currently disabled. Please contact your reseller."
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        f'<!DOCTYPE html>\n<html><head><meta charset="UTF-8"><title>i-MSCP - {html.escape(title)}'
+        f"</title></head><body><h1>{html.escape(title)}</h1>{body}</body></html>\n"
+    )
+
+
+def _login_page(message: str = "") -> str:
+    error = f'<p class="error">{html.escape(message)}</p>' if message else ""
+    return _page(
+        "Login",
+        f'{error}<form method="post" action="/"><input type="hidden" name="action" value="login">'
+        '<input name="uname" placeholder="Username"><input name="upass" type="password" '
+        'placeholder="Password"><button type="submit">Login</button></form>',
+    )
+
+
+def _accepts_gzip(header: str) -> bool:
+    for part in header.lower().split(","):
+        name, _, params = part.partition(";")
+        if name.strip() == "gzip" and not re.fullmatch(r"\s*q\s*=\s*0(\.0*)?\s*", params):
+            return True
+    return False
+
+
+def _proxy_page(status: int) -> str:
+    title = "502 Bad Gateway" if status == 502 else "Service Temporarily Unavailable"
+    return f"<html><head><title>{title}</title></head><body><h1>{title}</h1><hr>nginx</body></html>"
+
+
+# --- HTTP --------------------------------------------------------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: every answer carries a Content-Length
+    server_version = "Apache"
+    sys_version = ""
+    timeout = 120  # idle keep-alive connections end eventually
+    emulator: "Emulator"
+
+    def log_message(self, format: str, *args) -> None:
+        if self.emulator.verbose:
+            super().log_message(format, *args)
+
+    def do_GET(self) -> None:
+        self.body = self._read_body()
+        path = urlsplit(self.path).path
+        try:
+            if path.startswith("/_emulator/"):
+                _control(self, path.removeprefix("/_emulator/").strip("/"))
+            elif path == self.emulator.endpoint:
+                self._plugin()
+            else:
+                self._pages(path)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up, e.g. on a held answer
+
+    do_POST = do_GET
+
+    @property
+    def ip(self) -> str:
+        return self.client_address[0]
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline().strip():
+                pass  # trailers
+            return b"".join(chunks)
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _form(self) -> dict[str, str]:
+        # Like PHP's $_POST: urlencoded bodies of POSTs only; the last duplicate wins.
+        content_type = self.headers.get("Content-Type", "").lower()
+        if self.command != "POST" or not content_type.startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            return {}
+        return dict(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
+
+    def _send(
+        self,
+        status: int,
+        body: str,
+        *,
+        content_type: str = "text/html; charset=UTF-8",
+        headers: tuple = (),
+        panel: bool = True,
+    ) -> None:
+        data = body.encode("utf-8")
+        self.send_response(status)
+        if panel:
+            self.send_header("Set-Cookie", f"{SESSION_COOKIE}={self._session_id()}; path=/")
+            if data and _accepts_gzip(self.headers.get("Accept-Encoding", "")):
+                data = gzip.compress(data)
+                self.send_header("Content-Encoding", "gzip")
+            self.send_header("Vary", "Accept-Encoding")
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _drop(self) -> None:
+        # Close without a byte of answer, as a crashed PHP worker or a reset proxy does.
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _plugin(self) -> None:
+        state = self.emulator.state
+        fields = self._form()
+        action = clean_input(fields["action"]) if "action" in fields else None
+        entry = {
+            "time": state.clock(),
+            "peer": f"{self.ip}:{self.client_address[1]}",
+            "method": self.command,
+            "path": self.path,
+            "action": action,
+            "fields": {k: "***" if k in SECRET_FIELDS else v for k, v in fields.items()},
+            "status": None,
+            "answer": None,
+            "faults": [],
+        }
+        with state.lock:
+            state.request_log.append(entry)
+        if fault := state.take_fault("delay", action):
+            entry["faults"].append("delay")
+            time.sleep(fault.seconds)
+        if state.take_fault("drop", action):
+            entry["faults"].append("drop")
+            return self._drop()
+        if fault := state.take_fault("http500", action):
+            entry["faults"].append("http500")
+            status, body = 500, f"An unexpected error occurred: {fault.message}"
+        elif fault := state.take_fault("garbage", action):
+            entry["faults"].append("garbage")
+            status, body = fault.status, _proxy_page(fault.status)
+        else:
+            try:
+                status, body = plugin_answer(state, fields, self.ip)
+            except Exception as exc:  # the plugin's own catch-all
+                status, body = 500, f"An unexpected error occurred: {exc}"
+            if fault := state.take_fault("act_then_timeout", action):
+                entry["faults"].append("act_then_timeout")
+                entry["status"], entry["answer"] = status, body
+                if fault.drop:
+                    return self._drop()
+                time.sleep(fault.seconds)
+        with state.lock:
+            entry["status"], entry["answer"] = status, body
+        self._send(status, body)
+
+    def _session_id(self) -> str:
+        if not hasattr(self, "session_id"):
+            match = re.search(
+                rf"(?:^|;\s*){SESSION_COOKIE}=([\w-]+)", self.headers.get("Cookie", "")
+            )
+            self.session_id = match.group(1) if match else secrets.token_urlsafe(16)
+        return self.session_id
+
+    def _redirect(self, location: str) -> None:
+        self._send(302, _page("Moved", ""), headers=(("Location", location),))
+
+    def _pages(self, path: str) -> None:
+        state = self.emulator.state
+        with state.lock:
+            session = state.sessions.get(self._session_id(), {})
+            user, kind, flash = session.get("user"), session.get("kind"), session.pop("flash", "")
+        if path in ("/", "/index.php"):
+            if self.command == "POST":
+                return self._login()
+            if user:
+                return self._redirect(INTERFACES[kind])
+            return self._send(200, _login_page(flash))
+        for wanted, location in INTERFACES.items():
+            if path == location:
+                if user and kind == wanted:
+                    body = f'<p class="user">logged in as {html.escape(user)}</p>'
+                    return self._send(200, _page(f"{wanted.title()} interface", body))
+                return self._redirect("/index.php")
+        if path.rstrip("/") in TOOLS:
+            title = TOOLS[path.rstrip("/")]
+            return self._send(200, _page(title, f"<p>{html.escape(title)}</p>"))
+        self._send(404, _page("Not Found", f"<p>{html.escape(path)} was not found.</p>"))
+
+    def _login(self) -> None:
+        state, form = self.emulator.state, self._form()
+        if clean_input(form.get("action", "")) != "login":
+            return self._send(200, _login_page())
+        kind, user, message = state.authenticate(
+            form.get("uname", ""), form.get("upass", ""), self.ip
+        )
+        name = getattr(user, "login", None) or getattr(user, "name", "")
+        result = "failed" if kind is None else "ok"
+        if kind == "customer" and user.status != "ok":
+            result = "disabled"  # a suspended or not yet active account
+        with state.lock:
+            state.login_log.append(
+                {
+                    "time": state.clock(),
+                    "name": name or clean_input(form.get("uname", "")).lower(),
+                    "ok": result == "ok",
+                    "result": result,
+                    "ip": self.ip,
+                }
+            )
+            # A fresh session id on login, as session_regenerate_id() does.
+            self.session_id = secrets.token_urlsafe(16)
+            if result == "ok":
+                state.sessions[self.session_id] = {"user": name, "kind": kind}
+            elif result == "disabled":
+                state.sessions[self.session_id] = {"flash": DISABLED_TEXT}
+        if result == "failed":
+            return self._send(200, _login_page(message))
+        self._redirect(INTERFACES[kind] if result == "ok" else "/index.php")
+
+
+# --- the control API (not part of a real panel) --------------------------------------------
+
+
+JSON = "application/json; charset=UTF-8"
+
+
+def _control(handler: _Handler, name: str) -> None:
+    """JSON endpoints under /_emulator/ for the demo and out-of-process tests."""
+    state = handler.emulator.state
+    route = (handler.command, name)
+    try:
+        payload = json.loads(handler.body or b"{}") if handler.command == "POST" else {}
+        if not isinstance(payload, dict):
+            raise ValueError("the body must be a JSON object")
+        if route == ("GET", "state"):
+            result = state.snapshot()
+        elif route == ("POST", "reset"):
+            state.reset()
+            if payload.get("demo"):
+                seed_demo(state)
+            result = {"ok": True}
+        elif route == ("POST", "seed"):
+            result = {"seeded": _seed(state, payload)}
+        elif route in (("GET", "faults"), ("POST", "faults")):
+            if payload.get("clear"):
+                state.clear_faults()
+            faults = payload.get("faults", [payload] if "kind" in payload else [])
+            for fault in faults:
+                state.add_fault(**fault)
+            result = {"faults": [asdict(f) for f in state.faults]}
+        elif route == ("POST", "settings"):
+            result = {"settings": asdict(state.configure(**payload))}
+        elif route == ("POST", "finish-deletions"):
+            result = {"deleted": state.finish_deletion(payload.get("domain"))}
+        elif route == ("GET", "requests"):
+            action = parse_qs(urlsplit(handler.path).query).get("action", [None])[-1]
+            result = {"requests": state.requests_for(action)}
+        elif route == ("GET", "logins"):
+            result = {"logins": list(state.login_log)}
+        else:
+            result = {"error": f"no control endpoint {route[0]} /_emulator/{name}"}
+            return handler._send(404, json.dumps(result), content_type=JSON, panel=False)
+    except (ValueError, TypeError, KeyError) as exc:
+        result = {"error": str(exc)}
+        return handler._send(400, json.dumps(result), content_type=JSON, panel=False)
+    handler._send(200, json.dumps(result, ensure_ascii=False), content_type=JSON, panel=False)
+
+
+def _seed(state: PanelState, payload: dict) -> dict[str, int]:
+    seeders = {
+        "resellers": state.seed_reseller,
+        "admins": state.seed_admin,
+        "plans": state.seed_plan,
+        "customers": state.seed_customer,
+        "aliases": state.seed_alias,
+        "usage": state.set_usage,
+    }
+    unknown = payload.keys() - seeders.keys() - {"bulk"}
+    if unknown:
+        raise ValueError(f"unknown seed keys: {', '.join(sorted(unknown))}")
+    counts = {}
+    for key, seeder in seeders.items():  # in this order: resellers before their plans...
+        for item in payload.get(key, []):
+            seeder(**item)
+        counts[key] = len(payload.get(key, []))
+    if "bulk" in payload:
+        counts["bulk"] = state.seed_customers_bulk(**payload["bulk"])
+    return counts
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+class Emulator:
+    """The panel's HTTP server around a PanelState; start() serves in a daemon thread."""
+
+    def __init__(
+        self, state: PanelState | None = None, *, endpoint: str = "/kaziwhmcs", verbose=False
+    ):
+        self.state = state or PanelState()
+        self.endpoint = "/" + endpoint.strip("/")
+        self.verbose = verbose
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def bind(self, host: str = "127.0.0.1", port: int = 0) -> "Emulator":
+        handler = type("PanelHandler", (_Handler,), {"emulator": self})
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True  # held or idle connections never block exit
+        self._server.block_on_close = False
+        return self
+
+    def start(self, host: str = "127.0.0.1", port: int = 0, *, block: bool = False) -> "Emulator":
+        """Serve on host:port (0: a free port); block=True serves in this thread."""
+        self.bind(host, port)
+        if block:
+            self.serve_forever()
+        else:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, name="imscp-emulator", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until stop() or Ctrl-C."""
+        try:
+            self._server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._server.server_close()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    @property
+    def host_port(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"{host}:{port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host_port}"
+
+    def __enter__(self) -> "Emulator":
+        return self if self._server else self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()

@@ -1,0 +1,265 @@
+"""Fault switches, brute-force protection, the control API and the management command."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import time_machine
+
+from tests.panel_fixtures import plugin_post
+
+pytest_plugins = ["tests.panel_fixtures"]
+
+ROOT = Path(__file__).resolve().parent.parent
+CREATE = {
+    "hp_name": "Basic",
+    "domain": "example.com",
+    "admin_name": "example.com",
+    "admin_pass": "Str0ng-pass",
+    "email": "owner@example.net",
+}
+
+
+def create(panel, **options):
+    return plugin_post(panel, "create", **{**CREATE, **options})
+
+
+# --- fault switches -------------------------------------------------------------------------
+
+
+def test_delay_holds_the_answer(panel):
+    panel.state.add_fault("delay", seconds=0.3, count=2)
+    with pytest.raises(requests.ReadTimeout):
+        requests.post(f"{panel.url}{panel.endpoint}", data={"action": "x"}, timeout=0.1)
+    started = time.monotonic()
+    assert plugin_post(panel, "usageupdate").text == "success"
+    assert time.monotonic() - started >= 0.3
+    assert panel.state.faults == []  # both uses spent
+
+
+def test_a_fault_can_be_limited_to_one_action_and_a_count(panel):
+    panel.state.add_fault("http500", action="create", count=1)
+    assert plugin_post(panel, "usageupdate").status_code == 200
+    failed = create(panel)
+    assert (failed.status_code, failed.text) == (
+        500,
+        "An unexpected error occurred: SQLSTATE[HY000] [2002] Connection refused",
+    )
+    assert panel.state.customer("example.com") is None  # refused before acting
+    assert create(panel).text == "success"
+
+
+def test_drop_closes_the_connection_before_acting(panel):
+    panel.state.add_fault("drop", action="create", count=1)
+    with pytest.raises(requests.ConnectionError):
+        create(panel)
+    assert panel.state.customer("example.com") is None
+    assert panel.state.requests_for("create")[0]["faults"] == ["drop"]
+    assert create(panel).text == "success"
+
+
+@pytest.mark.parametrize("status", [200, 502])
+def test_garbage_is_a_proxy_page(panel, status):
+    panel.state.add_fault("garbage", status=status)
+    response = create(panel)
+    assert response.status_code == status
+    assert response.text.startswith("<html>")
+    assert panel.state.customer("example.com") is None
+
+
+def test_act_then_timeout_acts_and_holds_the_answer(panel):
+    panel.state.add_fault("act_then_timeout", action="create", seconds=0.4, count=1)
+    with pytest.raises(requests.ReadTimeout):
+        requests.post(
+            f"{panel.url}{panel.endpoint}",
+            data={"reseller_name": "reseller1", "reseller_pass": "reseller-secret-1"}
+            | {"action": "create"}
+            | CREATE,
+            timeout=0.15,
+        )
+    assert panel.state.customer("example.com").status == "ok"
+
+
+def test_act_then_timeout_can_drop_the_connection_after_acting(panel):
+    panel.state.add_fault("act_then_timeout", drop=True, count=1)
+    with pytest.raises(requests.ConnectionError):
+        create(panel)
+    assert panel.state.customer("example.com") is not None
+    (entry,) = panel.state.requests_for("create")
+    assert (entry["status"], entry["answer"]) == (200, "success")
+
+
+@pytest.mark.parametrize("created", [False, True])
+def test_create_empty_body_may_or_may_not_have_created_the_account(panel, created):
+    panel.state.add_fault("create_empty_body", created=created, count=1)
+    response = create(panel)
+    assert (response.status_code, response.text) == (200, "")
+    assert (panel.state.customer("example.com") is not None) is created
+
+
+def test_create_empty_body_waits_for_a_create_that_passes_the_checks(panel):
+    panel.state.add_fault("create_empty_body", count=1)
+    assert create(panel, hp_name="Gold").text.startswith("KaziWhmcs: The 'Gold'")
+    assert create(panel).text == ""
+
+
+def test_usage_unsupported_answers_the_panels_error_page_with_400(panel):
+    panel.state.add_fault("usage_unsupported")
+    response = plugin_post(panel, "usageupdate")
+    assert response.status_code == 400
+    assert response.text != "Bad request"
+    assert "<html>" in response.text
+    assert create(panel).text == "success"  # other actions work on such panels
+
+
+def test_unknown_fault_kinds_are_refused(panel):
+    with pytest.raises(ValueError, match="unknown fault kind"):
+        panel.state.add_fault("explode")
+
+
+# --- brute-force protection -----------------------------------------------------------------
+
+
+def test_bruteforce_protection_is_off_by_default(panel):
+    for _ in range(6):
+        assert plugin_post(panel, "usageupdate", reseller_pass="bad").text == "KaziWhmcs: Bad password."
+    assert plugin_post(panel, "usageupdate").text == "success"
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [
+        ("1.1", "KaziWhmcs: Ip 127.0.0.1 is waiting 01:30 seconds."),
+        ("1.2", "KaziWhmcs: 127.0.0.1 IP address is waiting 01:30 seconds."),
+    ],
+)
+def test_failed_logins_lock_the_ip_for_a_while(panel, style, expected):
+    panel.state.configure(
+        bruteforce=True,
+        bruteforce_style=style,
+        bruteforce_max_attempts=3,
+        bruteforce_lock_seconds=90,
+    )
+    with time_machine.travel(1_800_000_000, tick=False) as clock:
+        for _ in range(3):
+            assert plugin_post(panel, "usageupdate", reseller_pass="bad").text == (
+                "KaziWhmcs: Bad password."
+            )
+        assert plugin_post(panel, "usageupdate").text == expected  # even the right password
+        clock.shift(89)
+        assert plugin_post(panel, "usageupdate").text.endswith("is waiting 00:01 seconds.")
+        clock.shift(1)
+        assert plugin_post(panel, "usageupdate").text == "success"
+
+
+def test_a_good_login_resets_the_failure_count(panel):
+    panel.state.configure(bruteforce=True, bruteforce_max_attempts=3)
+    for _ in range(3):
+        plugin_post(panel, "usageupdate", reseller_pass="bad")
+        plugin_post(panel, "usageupdate")
+    assert plugin_post(panel, "usageupdate").text == "success"
+
+
+# --- the control API ------------------------------------------------------------------------
+
+
+def control(panel, method: str, name: str, **json):
+    response = requests.request(method, f"{panel.url}/_emulator/{name}", json=json or None)
+    return response.status_code, response.json()
+
+
+def test_the_control_api_seeds_and_shows_the_state(panel):
+    status, result = control(
+        panel,
+        "POST",
+        "seed",
+        resellers=[{"name": "r2", "password": "r2-secret", "has_ip": False}],
+        plans=[{"reseller": "r2", "name": "Tiny", "disk_limit_mib": 10}],
+        customers=[{"domain": "Bücher.example", "reseller": "r2", "password": "pw-123456"}],
+        usage=[{"domain": "bücher.example", "disk_bytes": 5_000_000, "bw_bytes": 0}],
+        bulk={"n": 3, "reseller": "reseller1"},
+    )
+    assert (status, result["seeded"]["customers"], result["seeded"]["bulk"]) == (200, 1, 3)
+    status, state = control(panel, "GET", "state")
+    customer = next(c for c in state["customers"] if c["reseller"] == "r2")
+    assert (customer["domain"], customer["domain_unicode"], customer["plan"]) == (
+        "xn--bcher-kva.example",
+        "bücher.example",
+        "Tiny",
+    )
+    assert (customer["disk_bytes"], customer["disk_limit_mib"]) == (5_000_000, 10)
+    assert {r["name"]: r["has_ip"] for r in state["resellers"]} == {"reseller1": True, "r2": False}
+
+
+def test_the_control_api_arms_faults_and_shows_requests(panel):
+    status, result = control(panel, "POST", "faults", kind="http500", action="create", count=1)
+    assert (status, result["faults"][0]["kind"]) == (200, "http500")
+    assert create(panel).status_code == 500
+    plugin_post(panel, "usageupdate")
+    _, requests_seen = control(panel, "GET", "requests?action=create")
+    assert [r["status"] for r in requests_seen["requests"]] == [500]
+    control(panel, "POST", "faults", kind="drop")
+    _, result = control(panel, "POST", "faults", clear=True)
+    assert result == {"faults": []}
+
+
+def test_the_control_api_changes_settings_finishes_deletions_and_resets(panel):
+    assert control(panel, "POST", "settings", refuse_spaces=True)[1]["settings"]["refuse_spaces"]
+    panel.state.seed_customer("gone.example", status="todelete")
+    assert control(panel, "POST", "finish-deletions") == (200, {"deleted": 1})
+    assert control(panel, "POST", "reset", demo=True) == (200, {"ok": True})
+    assert list(panel.state.resellers) == ["demo-reseller"]
+    assert not panel.state.settings.refuse_spaces
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "body", "status"),
+    [
+        ("POST", "seed", {"planets": []}, 400),
+        ("POST", "seed", {"resellers": [{"nom": "x"}]}, 400),
+        ("POST", "faults", {"kind": "explode"}, 400),
+        ("POST", "settings", {"colour": "red"}, 400),
+        ("GET", "nothing", None, 404),
+    ],
+)
+def test_the_control_api_refuses_bad_input_in_json(panel, method, name, body, status):
+    response = requests.request(method, f"{panel.url}/_emulator/{name}", json=body)
+    assert response.status_code == status
+    assert "error" in response.json()
+
+
+# --- the management command -----------------------------------------------------------------
+
+
+def test_the_command_serves_the_demo_panel_until_interrupted():
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "imscp_emulator", "--port", "0", "--endpoint", "/custom"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "kaziwhmcs_site.settings_test"},
+    )
+    try:
+        first_line = process.stdout.readline()
+        assert first_line.startswith("i-MSCP panel emulator on http://127.0.0.1:"), first_line
+        url = first_line.split(" on ")[1].strip()
+        response = requests.post(
+            f"{url}/custom",
+            data={
+                "reseller_name": "demo-reseller",
+                "reseller_pass": "demo-reseller-pass",
+                "action": "usageupdate",
+            },
+            timeout=5,
+        )
+        assert response.text == "success"
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        process.stdout.close()

@@ -1,0 +1,123 @@
+"""One worker step at a time: classified failures, backoff, the retry limit, ordering."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import override_settings
+from django.utils import timezone
+
+from provisioning.models import Attempt, Operation, Service
+from provisioning.operations import operation_request, operation_run, operations_sweep
+from tests.factories import ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def service(server):
+    return ServiceFactory(server=server, domain="shop.example.com", domain_ascii="shop.example.com")
+
+
+def request(command, service, **kwargs):
+    op, created = operation_request(
+        command, server=service.server, service=service, source="admin", **kwargs
+    )
+    assert created
+    return op
+
+
+def test_a_transient_failure_is_retried_after_a_backoff(service, panel):
+    panel.state.add_fault("http500", count=1)
+    op = request("CreateAccount", service)
+    assert operation_run(op.pk) == "retrying"
+    op.refresh_from_db()
+    assert (op.state, op.attempts) == ("retrying", 1)
+    assert op.result.startswith("An unexpected error occurred")
+    assert op.next_attempt_at > timezone.now() + timedelta(seconds=40)
+
+    assert operation_run(op.pk) is None, "not due yet"
+    with time_machine.travel(op.next_attempt_at + timedelta(seconds=1)):
+        assert operations_sweep() == 1
+        assert operation_run(op.pk) == "succeeded"
+    op.refresh_from_db()
+    assert (op.state, op.attempts, op.result) == ("succeeded", 2, "success")
+    assert list(op.attempt_set.values_list("outcome", flat=True)) == ["unknown", "succeeded"]
+    assert Service.objects.get().status == "active"
+
+
+def test_a_refusal_fails_at_once_with_the_panels_text(service, panel):
+    service.product.plan_name = "Gold"
+    service.product.save()
+    op = request("CreateAccount", service)
+    assert operation_run(op.pk) == "failed"
+    op.refresh_from_db()
+    assert op.result == "KaziWhmcs: The 'Gold' hosting plan doesn't exists"
+    assert op.attempts == 1 and op.attempt_set.get().outcome == Attempt.Outcome.PERMANENT
+    assert Service.objects.get().status == "pending"
+
+
+def test_a_password_the_panel_echoes_is_masked(service, panel):
+    service.password = "abc12"  # under the panel's minimum length
+    service.save()
+    op = request("CreateAccount", service)
+    operation_run(op.pk)
+    op.refresh_from_db()
+    assert op.result == "KaziWhmcs: '***' is not a valid password"
+    assert "abc12" not in op.attempt_set.get().answer
+
+
+def test_bad_reseller_credentials_are_permanent(service, panel):
+    service.server.reseller_password = "wrong"
+    service.server.save()
+    op = request("SuspendAccount", service)
+    Service.objects.filter(pk=service.pk).update(on_panel=True)
+    assert operation_run(op.pk) == "failed"
+    op.refresh_from_db()
+    assert op.result == "KaziWhmcs: Bad password."
+    assert len(panel.state.requests_for("suspend")) == 1, "never retried blindly"
+
+
+@override_settings(OPERATION_MAX_ATTEMPTS=3)
+def test_it_fails_after_the_last_attempt(service, panel):
+    panel.state.add_fault("garbage")
+    op = request("CreateAccount", service)
+    for _ in range(2):
+        assert operation_run(op.pk) == "retrying"
+        op.refresh_from_db()
+        with time_machine.travel(op.next_attempt_at + timedelta(seconds=1), tick=False):
+            pass
+        Operation.objects.filter(pk=op.pk).update(next_attempt_at=timezone.now())
+    assert operation_run(op.pk) == "failed"
+    op.refresh_from_db()
+    assert (op.state, op.attempts) == ("failed", 3)
+    assert "Not a KaziWhmcs answer" in op.result
+
+
+def test_operations_of_one_service_run_in_order(service, panel):
+    Service.objects.filter(pk=service.pk).update(status="active", on_panel=True)
+    panel.state.seed_customer("shop.example.com", reseller="reseller1", password="Client-pass-123")
+    first = request("SuspendAccount", service)
+    second = request("UnsuspendAccount", service)
+    assert operation_run(second.pk) is None, "waits for the first"
+    assert Operation.objects.get(pk=second.pk).state == "queued"
+    assert operation_run(first.pk) == "succeeded"
+    assert operation_run(second.pk) == "succeeded"
+    assert [r["action"] for r in panel.state.requests] == ["suspend", "unsuspend"]
+
+
+def test_running_twice_calls_the_panel_once(service, panel):
+    op = request("CreateAccount", service)
+    assert operation_run(op.pk) == "succeeded"
+    assert operation_run(op.pk) is None
+    assert len(panel.state.requests_for("create")) == 1
+
+
+def test_an_operation_left_running_by_a_dead_worker_is_taken_up(service, panel):
+    op = request("CreateAccount", service)
+    long_ago = timezone.now() - timedelta(hours=1)
+    Operation.objects.filter(pk=op.pk).update(state="running", attempts=1, updated_at=long_ago)
+    assert operations_sweep() == 1
+    assert operation_run(op.pk) == "succeeded"
+    op.refresh_from_db()
+    assert op.attempts == 2
