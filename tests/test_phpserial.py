@@ -186,6 +186,13 @@ def test_repeated_records_are_read_back_exactly():
     assert parsed[0]["a"] is not parsed[1]["a"]  # arrays are never shared
 
 
+def test_repeated_empty_arrays_are_distinct_objects():
+    parsed = loads(dumps([{"a": []}, {"a": []}, {"b": {"c": []}}, {"b": {"c": []}}]))
+    assert parsed == [{"a": []}, {"a": []}, {"b": {"c": []}}, {"b": {"c": []}}]
+    assert parsed[0]["a"] is not parsed[1]["a"]
+    assert parsed[2]["b"]["c"] is not parsed[3]["b"]["c"]
+
+
 def test_random_structures_round_trip():
     rng = random.Random(20240601)
 

@@ -38,8 +38,7 @@ __all__ = ["Emulator", "PanelState", "plugin_answer", "seed_demo"]
 
 PREFIX = "KaziWhmcs: "
 BAD_REQUEST = (400, "Bad request")
-CONTACT_FIELDS = ("fname", "lname", "firm", "zip", "city", "state", "country", "phone")
-CONTACT_FIELDS += ("street1", "street2")
+CONTACT_FIELDS = "fname lname firm zip city state country phone street1 street2".split()
 USAGE_UNSUPPORTED_PAGE = (
     '<!DOCTYPE html>\n<html><head><meta charset="UTF-8"><title>i-MSCP - internet Multi Server'
     ' Control Panel - Error</title></head><body><div class="error"><h1>An unexpected error'
@@ -176,7 +175,7 @@ def _changepw(state: PanelState, reseller: Reseller, fields: dict[str, str]) -> 
     if not _password_valid(state, password):
         return 200, f"{PREFIX}'{password}' is not a valid password"
     found, echo = _find(state, fields, "admin_name")
-    if found is None:
+    if found is None or found.reseller != reseller.name:
         return 200, f"{PREFIX}The '{echo}' customer account doesn't exists"
     found.password = password
     return 200, "success"
@@ -211,8 +210,11 @@ _ACTIONS = {
 # --- the panel's pages ---------------------------------------------------------------------
 
 SESSION_COOKIE = "iMSCP_Session"
-INTERFACES = {"admin": "/admin/index.php", "reseller": "/reseller/index.php"}
-INTERFACES["customer"] = "/client/index.php"
+INTERFACES = {
+    "admin": "/admin/index.php",
+    "reseller": "/reseller/index.php",
+    "customer": "/client/index.php",
+}
 TOOLS = {"/ftp": "File manager", "/pma": "phpMyAdmin", "/webmail": "Webmail"}
 DISABLED_TEXT = "Your account is currently disabled. Please contact your reseller."
 
@@ -555,11 +557,13 @@ class Emulator:
             self._server.server_close()
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        # shutdown() waits for a serve_forever() loop: only the thread started here has one.
         if self._thread is not None:
+            self._server.shutdown()
             self._thread.join(timeout=5)
+            self._thread = None
+        if self._server is not None:
+            self._server.server_close()
 
     @property
     def host_port(self) -> str:

@@ -13,14 +13,8 @@ from dataclasses import asdict, dataclass, field, fields
 import idna
 
 STATUSES = ("ok", "disabled", "todelete", "toadd")
-FAULT_KINDS = (
-    "delay",
-    "http500",
-    "drop",
-    "garbage",
-    "act_then_timeout",
-    "create_empty_body",
-    "usage_unsupported",
+FAULT_KINDS = frozenset(
+    "delay http500 drop garbage act_then_timeout create_empty_body usage_unsupported".split()
 )
 SECRET_FIELDS = ("reseller_pass", "admin_pass", "upass")
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
@@ -137,7 +131,8 @@ class Fault:
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {self.kind!r}; known: {', '.join(FAULT_KINDS)}")
+            known = ", ".join(sorted(FAULT_KINDS))
+            raise ValueError(f"unknown fault kind {self.kind!r}; known: {known}")
         if self.count is not None and self.count < 1:
             raise ValueError("count must be at least 1")
 
