@@ -40,7 +40,11 @@ def test_create_sends_the_domain_as_the_login(target, panel):
     fields = request["fields"]
     assert fields["admin_name"] == fields["domain"] == "shop.example.com"
     assert fields["admin_pass"] == "***" and fields["reseller_pass"] == "***"
-    assert (fields["hp_name"], fields["customer_id"], fields["fname"]) == ("Basic", "whmcs_7", "Ada")
+    assert (fields["hp_name"], fields["customer_id"], fields["fname"]) == (
+        "Basic",
+        "whmcs_7",
+        "Ada",
+    )
     assert "street2" not in fields, "empty optional fields are not sent"
     assert panel.state.customer("shop.example.com")["password"] == "Good-pass-1"
 
@@ -49,7 +53,10 @@ def test_the_panels_refusal_is_permanent_and_verbatim(target):
     panel_client.create(target, account())
     with pytest.raises(PanelPermanentError) as refused:
         panel_client.create(target, account())
-    assert refused.value.message == "KaziWhmcs: Domain 'shop.example.com' already exists or is not allowed"
+    assert (
+        refused.value.message
+        == "KaziWhmcs: Domain 'shop.example.com' already exists or is not allowed"
+    )
 
 
 def test_an_idn_is_sent_in_ascii_and_echoed_in_unicode(target, panel):

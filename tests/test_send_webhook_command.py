@@ -9,8 +9,16 @@ from provisioning.models import Operation, WebhookEvent
 @pytest.mark.django_db(transaction=True)
 def test_it_posts_a_signed_create_account(live_server, capsys, panel):
     call_command(
-        "send_webhook", "CreateAccount", "--url", live_server.url, "--wait", "0",
-        "--server-host", panel.host_port, "--domain", "cli.example.com",
+        "send_webhook",
+        "CreateAccount",
+        "--url",
+        live_server.url,
+        "--wait",
+        "0",
+        "--server-host",
+        panel.host_port,
+        "--domain",
+        "cli.example.com",
     )
     out = capsys.readouterr().out
     assert out.startswith("HTTP 202")

@@ -29,15 +29,26 @@ def test_without_secrets_and_debug_off_start_up_fails_naming_them(tmp_path):
     # so point the settings at an empty one through the documented *_FILE variables.
     empty = tmp_path / "empty"
     empty.write_text("")
-    result = manage("check", DEBUG="false", SECRET_KEY_FILE=str(empty),
-                    WEBHOOK_SECRET_FILE=str(empty), FIELD_ENCRYPTION_KEYS_FILE=str(empty))
+    result = manage(
+        "check",
+        DEBUG="false",
+        SECRET_KEY_FILE=str(empty),
+        WEBHOOK_SECRET_FILE=str(empty),
+        FIELD_ENCRYPTION_KEYS_FILE=str(empty),
+    )
     assert result.returncode != 0
-    assert "Missing secret setting(s): SECRET_KEY, WEBHOOK_SECRET, FIELD_ENCRYPTION_KEYS" in result.stderr
+    assert (
+        "Missing secret setting(s): SECRET_KEY, WEBHOOK_SECRET, FIELD_ENCRYPTION_KEYS"
+        in result.stderr
+    )
 
 
 def test_secrets_can_come_from_files(tmp_path):
-    values = {"SECRET_KEY": "k" * 50, "WEBHOOK_SECRET": "hook", "FIELD_ENCRYPTION_KEYS":
-              "dGVzdC1maWVsZC1rZXktMzItYnl0ZXMtbG9uZy0wMDA="}
+    values = {
+        "SECRET_KEY": "k" * 50,
+        "WEBHOOK_SECRET": "hook",
+        "FIELD_ENCRYPTION_KEYS": "dGVzdC1maWVsZC1rZXktMzItYnl0ZXMtbG9uZy0wMDA=",
+    }
     env = {}
     for name, value in values.items():
         path = tmp_path / name

@@ -15,9 +15,16 @@ pytestmark = pytest.mark.django_db
 
 def test_it_writes_figures_for_the_servers_services_only():
     server, other = ServerFactory(), ServerFactory()
-    mine = ServiceFactory(server=server, domain="bücher.example", domain_ascii="xn--bcher-kva.example")
-    elsewhere = ServiceFactory(server=other, domain="bücher.example", domain_ascii="xn--bcher-kva.example")
-    entries = [UsageEntry("bücher.example", 120, 1000, 3, 0), UsageEntry("unknown.example", 1, 1, 1, 1)]
+    mine = ServiceFactory(
+        server=server, domain="bücher.example", domain_ascii="xn--bcher-kva.example"
+    )
+    elsewhere = ServiceFactory(
+        server=other, domain="bücher.example", domain_ascii="xn--bcher-kva.example"
+    )
+    entries = [
+        UsageEntry("bücher.example", 120, 1000, 3, 0),
+        UsageEntry("unknown.example", 1, 1, 1, 1),
+    ]
     rows = usage_entries_json(server, entries)
     assert rows[0]["serviceid"] == mine.whmcs_id and "serviceid" not in rows[1]
     assert usage_import(server, rows, timezone.now()) == 1

@@ -4,7 +4,7 @@ Three parts: the plugin (whmcs.php: a reseller login per request, the actions, t
 texts and check order), the panel's own pages (login form, interfaces, tool pages), and
 a JSON control API under /_emulator/ that a real panel does not have. Faults armed on
 the state act around the plugin as a broken network, proxy or panel would.
-See /work/shared/imscp-protocol.md.
+See the shared protocol notes, imscp-protocol.md.
 """
 
 import gzip
@@ -520,8 +520,12 @@ class Emulator:
     """The panel's HTTP server around a PanelState; start() serves in a daemon thread."""
 
     def __init__(
-        self, state: PanelState | None = None, *, endpoint: str = "/kaziwhmcs", verbose=False
-    ):
+        self,
+        state: PanelState | None = None,
+        *,
+        endpoint: str = "/kaziwhmcs",
+        verbose: bool = False,
+    ) -> None:
         self.state = state or PanelState()
         self.endpoint = "/" + endpoint.strip("/")
         self.verbose = verbose

@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 
 import idna
@@ -140,7 +141,7 @@ class Fault:
 class PanelState:
     """The panel's data, thread-safe under `lock`, seedable and inspectable by tests."""
 
-    def __init__(self, clock=time.time):
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.lock = threading.RLock()
         self.clock = clock  # time.time, so time-machine can move the brute-force locks
         self.reset()
