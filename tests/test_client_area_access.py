@@ -42,7 +42,9 @@ def test_a_valid_link_opens_the_services_page(client, service):
 
 
 def test_the_link_the_bridge_makes_is_valid(client, service):
-    response = client.get(f"/client/services/{service.whmcs_id}/?{client_area_query(service.whmcs_id)}")
+    response = client.get(
+        f"/client/services/{service.whmcs_id}/?{client_area_query(service.whmcs_id)}"
+    )
     assert response.status_code == 200
 
 
@@ -86,7 +88,15 @@ def test_a_link_is_valid_until_its_expiry_second(client, service):
         lambda link: link.split("&sig=")[0].replace("expires=", "expires=9" * 5000),
         lambda link: link + "é",
     ],
-    ids=["signature", "expiry", "no-signature", "no-expiry", "empty-signature", "huge-expiry", "junk"],
+    ids=[
+        "signature",
+        "expiry",
+        "no-signature",
+        "no-expiry",
+        "empty-signature",
+        "huge-expiry",
+        "junk",
+    ],
 )
 def test_a_tampered_link_is_refused(client, service, tamper):
     response = client.get(tamper(client_area_link(service.whmcs_id)))
@@ -171,4 +181,3 @@ def test_client_area_pages_carry_security_headers(client, service, link):
 
 def test_the_page_refuses_other_methods(client, service):
     assert client.post(client_area_link(service.whmcs_id)).status_code == 405
-

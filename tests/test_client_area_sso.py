@@ -54,7 +54,11 @@ def test_each_use_is_journaled_with_who_and_ip(client, service):
     assert entry.service == service
     assert entry.source == Operation.Source.CLIENT_AREA
     assert entry.requested_by == f"client area (WHMCS client {service.client.whmcs_id})"
-    assert entry.request == {"login": "xn--bcher-kva.example", "ip": "203.0.113.7", "as": "customer"}
+    assert entry.request == {
+        "login": "xn--bcher-kva.example",
+        "ip": "203.0.113.7",
+        "as": "customer",
+    }
     assert "Customer-pass-1" not in str(entry.request) + entry.result + entry.secret
 
 
