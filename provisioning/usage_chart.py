@@ -92,6 +92,10 @@ def _nice_ceiling(value: float) -> float:
     return 10 * magnitude
 
 
+def _num(value: float) -> str:
+    return f"{value:.1f}"
+
+
 WIDTH, HEIGHT = 640, 200
 LEFT, RIGHT, TOP, BOTTOM = 64, 8, 12, 28
 
@@ -110,16 +114,16 @@ def history_chart_svg(
         y = TOP + plot_h * (1 - fraction)
         parts.append(
             format_html(
-                '<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="#d0d7de" '
+                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#d0d7de" '
                 'stroke-width="1"/>'
-                '<text x="{}" y="{:.1f}" text-anchor="end" dominant-baseline="middle" '
+                '<text x="{}" y="{}" text-anchor="end" dominant-baseline="middle" '
                 'font-size="12" fill="#4b5563">{}</text>',
                 LEFT,
-                y,
+                _num(y),
                 WIDTH - RIGHT,
-                y,
+                _num(y),
                 LEFT - 8,
-                y,
+                _num(y),
                 megabytes_text(top * fraction),
             )
         )
@@ -129,12 +133,12 @@ def history_chart_svg(
             height = plot_h * value / top
             parts.append(
                 format_html(
-                    '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" rx="2" '
+                    '<rect x="{}" y="{}" width="{}" height="{}" rx="2" '
                     'fill="{}"><title>{}: {}</title></rect>',
-                    x + slot * 0.15,
-                    TOP + plot_h - height,
-                    slot * 0.7,
-                    max(height, 1),
+                    _num(x + slot * 0.15),
+                    _num(TOP + plot_h - height),
+                    _num(slot * 0.7),
+                    _num(max(height, 1)),
                     color,
                     day_text(day),
                     megabytes_text(value),
@@ -143,9 +147,9 @@ def history_chart_svg(
         if (len(values) - 1 - index) % 7 == 0:
             parts.append(
                 format_html(
-                    '<text x="{:.1f}" y="{}" text-anchor="middle" font-size="12" '
+                    '<text x="{}" y="{}" text-anchor="middle" font-size="12" '
                     'fill="#4b5563">{}</text>',
-                    x + slot / 2,
+                    _num(x + slot / 2),
                     HEIGHT - 8,
                     day_text(day),
                 )
