@@ -96,8 +96,8 @@ def _num(value: float) -> str:
     return f"{value:.1f}"
 
 
-WIDTH, HEIGHT = 640, 200
-LEFT, RIGHT, TOP, BOTTOM = 64, 8, 12, 28
+WIDTH, HEIGHT = 420, 190
+LEFT, RIGHT, TOP, BOTTOM = 60, 22, 10, 28
 
 
 def history_chart_svg(
@@ -117,7 +117,7 @@ def history_chart_svg(
                 '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#d0d7de" '
                 'stroke-width="1"/>'
                 '<text x="{}" y="{}" text-anchor="end" dominant-baseline="middle" '
-                'font-size="12" fill="#4b5563">{}</text>',
+                'font-size="13" fill="#4b5563">{}</text>',
                 LEFT,
                 _num(y),
                 WIDTH - RIGHT,
@@ -147,7 +147,7 @@ def history_chart_svg(
         if (len(values) - 1 - index) % 7 == 0:
             parts.append(
                 format_html(
-                    '<text x="{}" y="{}" text-anchor="middle" font-size="12" '
+                    '<text x="{}" y="{}" text-anchor="middle" font-size="13" '
                     'fill="#4b5563">{}</text>',
                     _num(x + slot / 2),
                     HEIGHT - 8,
