@@ -15,16 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Customer-pass-1"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def orm_beside_playwright(django_db_setup):
-    """Playwright's sync API keeps an event loop in this thread, yet the ORM calls made
-    here (fixtures, the flush after each test) are plain synchronous code. The test
-    database is set up before the browser starts for the same reason."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
 @pytest.fixture
 def service(panel):
     panel.state.seed_customer("bücher.example", password=PASSWORD)
