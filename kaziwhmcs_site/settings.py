@@ -189,3 +189,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# The client area: daily usage samples kept for the history chart, and how long a
+# signed link's session grants its service.
+USAGE_HISTORY_DAYS = env.int("USAGE_HISTORY_DAYS", default=90)
+if USAGE_HISTORY_DAYS < 1:
+    raise ImproperlyConfigured("USAGE_HISTORY_DAYS must be at least 1 (days of usage kept)")
+CLIENT_AREA_SESSION_SECONDS = env.int("CLIENT_AREA_SESSION_SECONDS", default=3600)

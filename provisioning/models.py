@@ -169,6 +169,7 @@ class Operation(models.Model):
         ADMIN = "admin", "Admin"
         SCHEDULE = "schedule", "Schedule"
         SYSTEM = "system", "Bridge"
+        CLIENT_AREA = "client-area", "Client area"
 
     command = models.CharField(max_length=32, choices=Command.choices)
     server = models.ForeignKey(Server, on_delete=models.PROTECT, related_name="operations")
@@ -255,3 +256,21 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return self.event_id
+
+
+class UsageSample(models.Model):
+    """One day of a service's usage (the day's last import), for the client's history chart."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="usage_samples")
+    day = models.DateField(db_index=True)
+    disk_usage = models.PositiveBigIntegerField("disk used (MB)")
+    bw_usage = models.PositiveBigIntegerField("bandwidth used (MB)")
+
+    class Meta:
+        ordering = ["service", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "day"], name="usage_sample_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} on {self.day}"

@@ -51,10 +51,16 @@ def client_area_query(service_whmcs_id: int, now: float | None = None) -> str:
 
 
 def client_area_verify(service_whmcs_id: int | str, expires: str | None, sig: str | None) -> None:
+    """Raise SignatureError unless the link is signed for this service and not expired.
+
+    The signature is checked before the time, so a forged link never learns more."""
     if not expires or not sig or not expires.isascii() or not expires.isdigit():
         raise SignatureError("the link is incomplete")
+    # int() of thousands of digits raises ValueError: no real timestamp is that long.
+    if len(expires) > 12:
+        raise SignatureError("the link's signature is not valid")
     expected = client_area_signature(service_whmcs_id, expires)
-    if not hmac.compare_digest(sig.encode(), expected.encode()):
+    if not hmac.compare_digest(sig.strip().lower().encode(), expected.encode()):
         raise SignatureError("the link's signature is not valid")
     if int(expires) < time.time():
         raise SignatureError("the link has expired")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import webhooks
+from . import clientarea, webhooks
 
 app_name = "provisioning"
 
@@ -10,5 +10,15 @@ urlpatterns = [
         "webhooks/whmcs/operations/<int:operation_id>/",
         webhooks.operation_status,
         name="operation-status",
+    ),
+    path(
+        "client/services/<int:service_id>/",
+        clientarea.service_page,
+        name="client-area",
+    ),
+    path(
+        "client/services/<int:service_id>/panel-login/",
+        clientarea.service_panel_login,
+        name="client-area-panel-login",
     ),
 ]

@@ -1,10 +1,13 @@
 """Importing the panel's usage list into the services, in bulk."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
 
 from .domains import domain_ascii
 from .imscp.answers import UsageEntry
-from .models import Server, Service
+from .models import Server, Service, UsageSample
 
 BATCH_SIZE = 500
 
@@ -54,4 +57,35 @@ def usage_import(server: Server, rows: list[dict], now: datetime) -> int:
         ["disk_usage", "disk_limit", "bw_usage", "bw_limit", "usage_updated_at"],
         batch_size=BATCH_SIZE,
     )
+    usage_samples_record(services, timezone.localdate(now))
+    usage_history_prune(timezone.localdate(now))
     return len(services)
+
+
+def usage_samples_record(services: list[Service], day: date) -> None:
+    """Keep the figures just imported as the services' sample for `day`: a second
+    import the same day replaces the first (upsert by service and day)."""
+    UsageSample.objects.bulk_create(
+        [
+            UsageSample(
+                service_id=service.pk,
+                day=day,
+                disk_usage=service.disk_usage,
+                bw_usage=service.bw_usage,
+            )
+            for service in services
+        ],
+        batch_size=BATCH_SIZE,
+        update_conflicts=True,
+        unique_fields=["service", "day"],
+        update_fields=["disk_usage", "bw_usage"],
+    )
+
+
+def usage_history_prune(today: date) -> int:
+    """Keep the last USAGE_HISTORY_DAYS days (today included); returns how many went.
+
+    Runs with every import, so the daily usage run keeps the table bounded."""
+    cutoff = today - timedelta(days=settings.USAGE_HISTORY_DAYS - 1)
+    deleted, _ = UsageSample.objects.filter(day__lt=cutoff).delete()
+    return deleted

@@ -24,7 +24,11 @@ def browser():
     system_requirement("chromium", Path(CHROMIUM).exists())
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    # Playwright's sync API keeps an event loop running in this thread until the session
+    # ends; Django would then refuse every ORM call of later tests (fixtures, flushes,
+    # test-database setup), which are plain synchronous code all the same.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         # Playwright gives each launch a fresh temporary profile.
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
