@@ -109,7 +109,7 @@ function answer_json(int $status, string $body, string $what): array
     $data = json_decode($body, true);
     $error = is_array($data) && isset($data['error']) && is_string($data['error']) ? $data['error'] : null;
     if ($status === 401) {
-        if ($error !== null && stripos($error, 'timestamp') !== false) {
+        if ($error !== null && stripos($error, 'stale') !== false) {
             throw new BridgeError(
                 "The kaziwhmcs bridge refused $what (HTTP 401: $error): the WHMCS server's clock "
                 . 'is more than 5 minutes away from the bridge\'s; fix the time (NTP)',
