@@ -135,9 +135,11 @@ function kaziwhmcs_AdminLink(array $params)
     try {
         $config = \KaziWhmcs\config_load();
     } catch (\KaziWhmcs\ConfigError $error) {
+        \KaziWhmcs\log_call('AdminLink', [], '', $error->getMessage(), \KaziWhmcs\secrets_of($params, null));
         return \KaziWhmcs\html($error->getMessage());
     }
     $url = \KaziWhmcs\server_admin_url($config, \KaziWhmcs\id_value($params['serverid'] ?? null));
+    \KaziWhmcs\log_call('AdminLink', ['serverid' => $params['serverid'] ?? null], '', $url, \KaziWhmcs\secrets_of($params, $config));
     return '<a href="' . \KaziWhmcs\html($url) . '" target="_blank" rel="noopener noreferrer" class="btn btn-default">'
         . \KaziWhmcs\html('kaziwhmcs bridge') . '</a>';
 }
@@ -148,6 +150,7 @@ function kaziwhmcs_AdminLink(array $params)
 function kaziwhmcs_LoginLink(array $params)
 {
     $url = \KaziWhmcs\panel_url($params);
+    \KaziWhmcs\log_call('LoginLink', ['serviceid' => $params['serviceid'] ?? null], '', $url, \KaziWhmcs\secrets_of($params, null));
     return '<a href="' . \KaziWhmcs\html($url) . '" target="_blank" rel="noopener noreferrer" class="moduleloginlink">'
         . \KaziWhmcs\html('Login to i-MSCP') . '</a>';
 }
