@@ -1,0 +1,273 @@
+<?php
+/**
+ * Talking to the bridge: post a signed command, then poll its signed status URL
+ * until the operation finished or the configured wait ran out.
+ */
+
+namespace KaziWhmcs;
+
+if (!defined('WHMCS')) {
+    die('This file cannot be accessed directly');
+}
+
+const FINISHED_STATES = ['succeeded', 'failed'];
+const CONNECT_TIMEOUT = 10;
+const POST_TIMEOUT = 30;
+
+/**
+ * A readable reason the bridge could not be asked or did not answer usefully.
+ * $final: asking again at once cannot help (bad secret, unknown operation).
+ */
+class BridgeError extends \RuntimeException
+{
+    public $final;
+    public $answer;
+
+    public function __construct(string $message, bool $final = false, string $answer = '')
+    {
+        parent::__construct($message);
+        $this->final = $final;
+        $this->answer = $answer;
+    }
+}
+
+/**
+ * [HTTP status, body] of one request; a BridgeError when nothing came back.
+ */
+function http_request(array $config, string $method, string $url, ?string $body, int $timeout): array
+{
+    $headers = array_merge(
+        ['Accept: application/json', 'Expect:'],
+        signed_headers($config['webhook_secret'], (string) $body)
+    );
+    if ($body !== null) {
+        $headers[] = 'Content-Type: application/json';
+    }
+    $curl = curl_init();
+    if ($curl === false) {
+        throw new BridgeError('kaziwhmcs: could not start cURL');
+    }
+    $options = [
+        CURLOPT_URL => $url,
+        CURLOPT_RETURNTRANSFER => true,
+        CURLOPT_HTTPHEADER => $headers,
+        CURLOPT_CONNECTTIMEOUT => CONNECT_TIMEOUT,
+        CURLOPT_TIMEOUT => max(1, $timeout),
+        CURLOPT_FOLLOWLOCATION => false,
+        CURLOPT_SSL_VERIFYPEER => $config['verify_tls'],
+        CURLOPT_SSL_VERIFYHOST => $config['verify_tls'] ? 2 : 0,
+        CURLOPT_USERAGENT => 'kaziwhmcs-whmcs-module',
+    ];
+    if (defined('CURLOPT_PROTOCOLS')) {
+        $options[CURLOPT_PROTOCOLS] = CURLPROTO_HTTP | CURLPROTO_HTTPS;
+    }
+    if ($config['ca_file'] !== '') {
+        $options[CURLOPT_CAINFO] = $config['ca_file'];
+    }
+    if ($method === 'POST') {
+        $options[CURLOPT_POST] = true;
+        $options[CURLOPT_POSTFIELDS] = (string) $body;
+    } else {
+        $options[CURLOPT_HTTPGET] = true;
+    }
+    curl_setopt_array($curl, $options);
+    $answer = curl_exec($curl);
+    $error = curl_error($curl);
+    $status = (int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE);
+    $location = (string) curl_getinfo($curl, CURLINFO_REDIRECT_URL);
+    curl_close($curl);
+    if ($answer === false) {
+        throw new BridgeError("Could not reach the kaziwhmcs bridge at {$config['bridge_url']}: $error");
+    }
+    if ($status >= 300 && $status < 400) {
+        throw new BridgeError(
+            "The kaziwhmcs bridge redirected $url to $location (HTTP $status): "
+            . 'set bridge_url in kaziwhmcs.config.php to the address it redirects to',
+            true
+        );
+    }
+    return [$status, (string) $answer];
+}
+
+/**
+ * A readable piece of a body that is not the JSON the contract promises.
+ */
+function body_excerpt(string $body): string
+{
+    $text = trim(preg_replace('/\s+/', ' ', strip_tags($body)));
+    if ($text === '') {
+        return '(empty body)';
+    }
+    return strlen($text) > 200 ? substr($text, 0, 200) . '...' : $text;
+}
+
+/**
+ * The JSON object of a 2xx answer; any other answer becomes a BridgeError saying what to do.
+ */
+function answer_json(int $status, string $body, string $what): array
+{
+    $data = json_decode($body, true);
+    $error = is_array($data) && isset($data['error']) && is_string($data['error']) ? $data['error'] : null;
+    if ($status === 401) {
+        if ($error !== null && stripos($error, 'stale') !== false) {
+            throw new BridgeError(
+                "The kaziwhmcs bridge refused $what (HTTP 401: $error): the WHMCS server's clock "
+                . 'is more than 5 minutes away from the bridge\'s; fix the time (NTP)',
+                true,
+                $body
+            );
+        }
+        throw new BridgeError(
+            "The kaziwhmcs bridge refused $what (HTTP 401: " . ($error ?? 'bad signature') . '): '
+            . "the webhook secret in kaziwhmcs.config.php does not match the bridge's WEBHOOK_SECRET",
+            true,
+            $body
+        );
+    }
+    if ($status === 400) {
+        throw new BridgeError(
+            "The kaziwhmcs bridge refused $what: " . ($error ?? body_excerpt($body)),
+            true,
+            $body
+        );
+    }
+    if ($status === 404) {
+        throw new BridgeError(
+            "The kaziwhmcs bridge answered 404 to $what: " . ($error ?? 'no such address: check bridge_url in kaziwhmcs.config.php'),
+            true,
+            $body
+        );
+    }
+    if ($status === 413) {
+        throw new BridgeError("The kaziwhmcs bridge refused $what as too large (HTTP 413)", true, $body);
+    }
+    if ($status < 200 || $status >= 300) {
+        throw new BridgeError(
+            "The kaziwhmcs bridge answered HTTP $status to $what: " . ($error ?? body_excerpt($body)),
+            $status < 500,
+            $body
+        );
+    }
+    if (!is_array($data)) {
+        throw new BridgeError(
+            "The kaziwhmcs bridge answered $what with something that is not JSON (HTTP $status): "
+            . body_excerpt($body) . ' Check bridge_url in kaziwhmcs.config.php',
+            true,
+            $body
+        );
+    }
+    if (!isset($data['operation']) || !isset($data['state'])) {
+        throw new BridgeError("The kaziwhmcs bridge's answer to $what has no operation or state: " . body_excerpt($body), true, $body);
+    }
+    return $data;
+}
+
+/**
+ * The status URL on the configured bridge: the bridge may sit behind a proxy
+ * that gives it another host or scheme, so only its path is taken.
+ */
+function status_url(array $config, string $given): string
+{
+    $path = (string) parse_url($given, PHP_URL_PATH);
+    $query = (string) parse_url($given, PHP_URL_QUERY);
+    $origin = preg_replace('#^(https?://[^/]+).*$#i', '$1', $config['bridge_url']);
+    return $origin . ($path === '' ? '/' : $path) . ($query === '' ? '' : '?' . $query);
+}
+
+/**
+ * Post one command; returns [the bridge's answer, the raw body].
+ */
+function command_post(array $config, string $command, array $contractParams): array
+{
+    $body = json_body(['event_id' => event_id(), 'command' => $command, 'params' => $contractParams]);
+    $url = $config['bridge_url'] . '/webhooks/whmcs/';
+    list($status, $raw) = http_request($config, 'POST', $url, $body, POST_TIMEOUT);
+    return [answer_json($status, $raw, $command), $raw];
+}
+
+/**
+ * Poll until the operation finished or $waitSeconds passed; returns the last
+ * answer and its raw body. Passing trouble (a bridge restart) is polled through.
+ */
+function operation_wait(array $config, string $command, array $answer, string $raw, float $waitSeconds): array
+{
+    $deadline = microtime(true) + $waitSeconds;
+    $interval = 0.2;
+    $url = status_url($config, (string) ($answer['status_url'] ?? ''));
+    $what = "the status of $command (operation {$answer['operation']})";
+    while (!in_array($answer['state'], FINISHED_STATES, true)) {
+        $left = $deadline - microtime(true);
+        if ($left <= 0) {
+            break;
+        }
+        usleep((int) (min($interval, $left) * 1000000));
+        $interval = min($interval * 1.5, 1.0);
+        try {
+            list($status, $body) = http_request($config, 'GET', $url, null, (int) ceil(min(POST_TIMEOUT, max($left, 1))));
+            $answer = answer_json($status, $body, $what);
+            $raw = $body;
+        } catch (BridgeError $error) {
+            if ($error->final || microtime(true) >= $deadline) {
+                throw $error;
+            }
+        }
+    }
+    return [$answer, $raw];
+}
+
+/**
+ * What WHMCS shows: "success", the panel's or the bridge's error text, or the
+ * "still running" message that makes WHMCS's Module Queue retry the command.
+ */
+function outcome_text(string $command, array $answer): string
+{
+    $result = isset($answer['result']) && is_string($answer['result']) ? trim($answer['result']) : '';
+    if ($answer['state'] === 'succeeded') {
+        return 'success';
+    }
+    if ($answer['state'] === 'failed') {
+        return $result !== '' ? $result : "$command failed at the kaziwhmcs bridge (operation {$answer['operation']})";
+    }
+    $detail = "state {$answer['state']}";
+    if (isset($answer['attempts']) && (int) $answer['attempts'] > 0) {
+        $detail .= ', attempt ' . (int) $answer['attempts'];
+    }
+    if ($result !== '' && $answer['state'] === 'retrying') {
+        $detail .= ", last error: $result";
+    }
+    return "$command queued as operation {$answer['operation']}, still running at the kaziwhmcs bridge "
+        . "($detail). Retry it later (WHMCS's Module Queue does): the retry reports the outcome "
+        . 'without running the command twice.';
+}
+
+/**
+ * One WHMCS command end to end; returns [text for WHMCS, last answer or null]
+ * and logs the exchange with every secret masked.
+ */
+function command_run(string $command, array $params): array
+{
+    $config = null;
+    $request = ['command' => $command];
+    $raw = '';
+    $answer = null;
+    try {
+        $config = config_load();
+        $contractParams = contract_params($command, $params);
+        $request = ['url' => $config['bridge_url'] . '/webhooks/whmcs/', 'command' => $command, 'params' => $contractParams];
+        list($answer, $raw) = command_post($config, $command, $contractParams);
+        list($answer, $raw) = operation_wait($config, $command, $answer, $raw, $config['wait_seconds']);
+        $text = outcome_text($command, $answer);
+    } catch (ConfigError $error) {
+        $text = $error->getMessage();
+    } catch (BridgeError $error) {
+        $text = $error->getMessage();
+        if ($answer !== null) {
+            $text .= " ($command was queued as operation {$answer['operation']}; retry it later)";
+        }
+        $raw = $error->answer !== '' ? $error->answer : $raw;
+    } catch (\Throwable $error) {
+        $text = "kaziwhmcs module error in $command: " . $error->getMessage();
+    }
+    log_call($command, $request, $raw, $text, secrets_of($params, $config));
+    return [$text, $answer];
+}

@@ -1,0 +1,98 @@
+<?php
+/**
+ * Writing the panel's disk and bandwidth figures into WHMCS's tblhosting.
+ */
+
+namespace KaziWhmcs;
+
+use WHMCS\Database\Capsule;
+
+if (!defined('WHMCS')) {
+    die('This file cannot be accessed directly');
+}
+
+// Services whose domain may have been reused by a newer one on the same server.
+const GONE_STATUSES = ['Terminated', 'Cancelled', 'Fraud'];
+
+function domain_key(string $domain): string
+{
+    $domain = rtrim(trim($domain), '.');
+    $domain = function_exists('mb_strtolower') ? mb_strtolower($domain, 'UTF-8') : strtolower($domain);
+    if (function_exists('idn_to_ascii') && preg_match('/[^\x00-\x7f]/', $domain)) {
+        $ascii = idn_to_ascii($domain, IDNA_NONTRANSITIONAL_TO_ASCII, INTL_IDNA_VARIANT_UTS46);
+        if (is_string($ascii) && $ascii !== '') {
+            return $ascii;
+        }
+    }
+    return $domain;
+}
+
+function usage_fields(array $entry, string $now): array
+{
+    return [
+        'diskusage' => max(0, (int) ($entry['diskusage'] ?? 0)),
+        'disklimit' => max(0, (int) ($entry['disklimit'] ?? 0)),
+        'bwusage' => max(0, (int) ($entry['bwusage'] ?? 0)),
+        'bwlimit' => max(0, (int) ($entry['bwlimit'] ?? 0)),
+        'lastupdate' => $now,
+    ];
+}
+
+/**
+ * Which of the server's services each usage entry belongs to: [tblhosting id => fields].
+ * The bridge's service id first; the domain for accounts it does not know.
+ */
+function usage_matches(array $services, array $entries, string $now): array
+{
+    $ids = [];
+    $byDomain = [];
+    foreach ($services as $service) {
+        $id = (int) $service->id;
+        $ids[$id] = true;
+        if (!in_array((string) $service->domainstatus, GONE_STATUSES, true)) {
+            $byDomain[domain_key((string) $service->domain)][] = $id;
+        }
+    }
+    $updates = [];
+    foreach ($entries as $entry) {
+        $id = is_array($entry) ? id_value($entry['serviceid'] ?? null) : null;
+        if ($id !== null && isset($ids[$id])) {
+            $updates[$id] = usage_fields($entry, $now);
+        }
+    }
+    foreach ($entries as $entry) {
+        if (!is_array($entry)) {
+            continue;
+        }
+        $known = id_value($entry['serviceid'] ?? null);
+        if ($known !== null && isset($ids[$known])) {
+            continue;
+        }
+        foreach ($byDomain[domain_key((string) ($entry['domain'] ?? ''))] ?? [] as $id) {
+            if (!isset($updates[$id])) {
+                $updates[$id] = usage_fields($entry, $now);
+            }
+        }
+    }
+    return $updates;
+}
+
+/**
+ * Update the server's services in tblhosting; returns how many were updated.
+ */
+function usage_store(int $serverId, array $entries, ?string $now = null): int
+{
+    $now = $now ?? date('Y-m-d H:i:s');
+    $services = Capsule::table('tblhosting')
+        ->where('server', $serverId)
+        ->get(['id', 'domain', 'domainstatus']);
+    $list = [];
+    foreach ($services as $service) {
+        $list[] = $service;
+    }
+    $updates = usage_matches($list, $entries, $now);
+    foreach ($updates as $id => $fields) {
+        Capsule::table('tblhosting')->where('id', $id)->update($fields);
+    }
+    return count($updates);
+}
