@@ -44,8 +44,8 @@ def test_rundemo_serves_admin_worker_and_panel_until_interrupted(tmp_path):
 
         def up():
             try:
-                return requests.get(f"http://127.0.0.1:{web}/admin/login/", timeout=2).ok
-            except requests.ConnectionError:
+                return requests.get(f"http://127.0.0.1:{web}/admin/login/", timeout=10).ok
+            except requests.RequestException:  # not listening yet, or still starting
                 return False
 
         wait_until(up, timeout=60, interval=0.2, message="the web server")
