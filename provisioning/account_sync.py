@@ -50,7 +50,7 @@ def account_sync_report(server: Server, entries: list[UsageEntry] | None = None)
     }
     report = SyncReport()
     seen = set()
-    for entry in sorted(entries, key=lambda e: domain_ascii(e.domain)):
+    for entry in sorted(entries, key=lambda e: e.domain.lower()):
         key = domain_ascii(entry.domain)
         seen.add(key)
         service = services.get(key)

@@ -89,17 +89,12 @@ def oldest_unfinished(now: datetime) -> Section:
 
 
 def servers_failing(now: datetime) -> Section:
-    servers = list(Server.objects.filter(last_test_ok=False).order_by("name")[:10])
+    failing = Server.objects.filter(last_test_ok=False)
+    count, servers = failing.count(), list(failing.order_by("name")[:10])
     section = Section("Servers whose last connection test failed", empty="None.")
-    if servers:
-        section.rows.append(
-            Row(
-                "All of them",
-                Server.objects.filter(last_test_ok=False).count(),
-                _changelist("server", last_test_ok__exact="0"),
-                alert=True,
-            )
-        )
+    if count:
+        url = _changelist("server", last_test_ok__exact="0")
+        section.rows.append(Row("All of them", count, url, alert=True))
     section.rows += [
         Row(
             str(server),
