@@ -58,7 +58,9 @@ def account_sync_report(server: Server, entries: list[UsageEntry] | None = None)
             report.panel_only.append(entry)
         else:
             report.both.append((service, entry))
-    report.bridge_only = [s for key, s in sorted(services.items()) if key not in seen]
+    report.bridge_only = sorted(
+        (s for key, s in services.items() if key not in seen), key=lambda s: s.domain.lower()
+    )
     return report
 
 

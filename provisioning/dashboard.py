@@ -25,6 +25,10 @@ class Row:
     url: str = ""
     alert: bool = False  # worth an operator's attention
 
+    @property
+    def numeric(self) -> bool:
+        return isinstance(self.value, int)
+
 
 @dataclass
 class Section:
@@ -94,7 +98,7 @@ def servers_failing(now: datetime) -> Section:
     section = Section("Servers whose last connection test failed", empty="None.")
     if count:
         url = _changelist("server", last_test_ok__exact="0")
-        section.rows.append(Row("All of them", count, url, alert=True))
+        section.rows.append(Row("Failing servers", count, url, alert=True))
     section.rows += [
         Row(
             str(server),

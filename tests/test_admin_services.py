@@ -48,7 +48,7 @@ def test_the_list_shows_badges_usage_bars_and_the_punycode_tooltip(admin_client)
     assert 'title="xn--bcher-kva.example"' in page and "bücher.example" in page
     assert '<span class="kz-badge kz-warn">Suspended</span>' in page
     assert "45&nbsp;%" in page and "450 / 1,000 MB" in page
-    assert "<em>unlimited</em>" in page
+    assert "12 MB<br><small><em>unlimited</em>" in page
 
 
 def test_the_last_operation_failed_filter_keeps_only_those(admin_client):

@@ -57,7 +57,7 @@ def test_servers_whose_last_test_failed_are_listed(admin_client):
     ServerFactory(name="Broken", last_test_ok=False, last_test_message="KaziWhmcs: Bad password.")
     rows = section("Servers whose last").rows
     assert [(row.label, row.value) for row in rows] == [
-        ("All of them", 1),
+        ("Failing servers", 1),
         ("Broken", "KaziWhmcs: Bad password."),
     ]
     assert "Broken" in admin_client.get(rows[0].url).content.decode()

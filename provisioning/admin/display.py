@@ -27,16 +27,17 @@ def usage_bar(used: int | None, limit: int | None) -> str:
     """used / limit with a bar and %; a limit of 0 is unlimited, -1 disabled."""
     if used is None:
         return format_html('<span class="kz-muted">{}</span>', "no data")
-    if limit is None or limit == 0:
-        return format_html('<span class="kz-usage">{} MB / <em>unlimited</em></span>', f"{used:,}")
-    if limit < 0:
-        return format_html('<span class="kz-usage">{} MB / <em>disabled</em></span>', f"{used:,}")
+    if limit is None or limit <= 0:
+        note = {None: "limit unknown", 0: "unlimited"}.get(limit, "disabled")
+        return format_html(
+            '<span class="kz-usage">{} MB<br><small><em>{}</em></small></span>', f"{used:,}", note
+        )
     percent = round(100 * used / limit)
     tone = "bad" if percent >= 90 else "warn" if percent >= 75 else "good"
     return format_html(
         '<span class="kz-usage" title="{} MB of {} MB">'
         '<span class="kz-bar"><span class="kz-fill kz-{}" style="width:{}%"></span></span>'
-        " {}&nbsp;% <small>{} / {} MB</small></span>",
+        " {}&nbsp;%<br><small>{} / {} MB</small></span>",
         f"{used:,}",
         f"{limit:,}",
         tone,

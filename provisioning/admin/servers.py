@@ -78,7 +78,7 @@ class ServerAdmin(admin.ModelAdmin):
         "__str__",
         "whmcs_id",
         "panel_url",
-        "reseller_username",
+        "reseller",
         "tls_state",
         "services_by_status",
         "last_test",
@@ -86,7 +86,7 @@ class ServerAdmin(admin.ModelAdmin):
     ]
     list_filter = ["active", "last_test_ok", "verify_tls"]
     search_fields = ["name", "hostname", "ip_address", "reseller_username", "=whmcs_id"]
-    readonly_fields = ["last_test", "usage_support"]
+    readonly_fields = ["last_test", "last_test_message", "usage_support"]
     fieldsets = [
         (None, {"fields": ["name", "whmcs_id", "active"]}),
         (
@@ -104,7 +104,7 @@ class ServerAdmin(admin.ModelAdmin):
             },
         ),
         ("Reseller", {"fields": ["reseller_username", "reseller_password"]}),
-        ("State", {"fields": ["last_test", "usage_support"]}),
+        ("State", {"fields": ["last_test", "last_test_message", "usage_support"]}),
     ]
 
     class Media:
@@ -120,6 +120,10 @@ class ServerAdmin(admin.ModelAdmin):
     @admin.display(description="panel URL")
     def panel_url(self, server: Server) -> str:
         return panel_base_url(server) if server.host else "-"
+
+    @admin.display(description="reseller", ordering="reseller_username")
+    def reseller(self, server: Server) -> str:
+        return server.reseller_username
 
     @admin.display(description="TLS", ordering="verify_tls")
     def tls_state(self, server: Server) -> str:
@@ -159,11 +163,11 @@ class ServerAdmin(admin.ModelAdmin):
             return format_html('<span class="kz-muted">{}</span>', "never tested")
         tone, word = ("good", "OK") if server.last_test_ok else ("bad", "error")
         return format_html(
-            '<span class="kz-badge kz-{}" title="{}">{}</span> {} ago',
+            '<span class="kz-badge kz-{}" title="{}">{}</span><br><small>{} ago</small>',
             tone,
             server.last_test_message,
             word,
-            timesince(server.last_test_at),
+            timesince(server.last_test_at, depth=1),
         )
 
     @admin.display(description="usage reports")

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from ..dashboard import suspension_not_applied
@@ -113,6 +114,7 @@ class OperationInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
+    classes = ["kz-ops"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -178,15 +180,13 @@ class ServiceAdmin(admin.ModelAdmin):
     form = ServiceForm
     list_display = [
         "domain_display",
-        "whmcs_id",
         "client",
-        "product",
-        "server",
+        "product_server",
         "status_badge",
         "disk",
         "bandwidth",
         "last_operation",
-        "usage_updated_at",
+        "usage_age",
     ]
     list_select_related = ["client", "product", "server"]
     list_filter = ["status", "server", "product", LastOperationFilter, SuspensionFilter]
@@ -245,13 +245,21 @@ class ServiceAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="domain", ordering="domain")
+    @admin.display(description="domain (WHMCS id)", ordering="domain")
     def domain_display(self, service: Service) -> str:
         if service.domain_ascii and service.domain_ascii != service.domain:
-            return format_html(
+            domain = format_html(
                 '<span title="{}" class="kz-idn">{}</span>', service.domain_ascii, service.domain
             )
-        return service.domain
+        else:
+            domain = service.domain
+        return format_html('{}<br><small class="kz-muted">#{}</small>', domain, service.whmcs_id)
+
+    @admin.display(description="product / server", ordering="product__name")
+    def product_server(self, service: Service) -> str:
+        return format_html(
+            '{}<br><small class="kz-muted">{}</small>', service.product, service.server
+        )
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, service: Service) -> str:
@@ -261,17 +269,30 @@ class ServiceAdmin(admin.ModelAdmin):
     def disk(self, service: Service) -> str:
         return usage_bar(service.disk_usage, service.disk_limit)
 
-    @admin.display(description="bandwidth (month)")
+    @admin.display(description="bandwidth")
     def bandwidth(self, service: Service) -> str:
         return usage_bar(service.bw_usage, service.bw_limit)
+
+    @admin.display(description="usage updated", ordering="usage_updated_at")
+    def usage_age(self, service: Service) -> str:
+        if service.usage_updated_at is None:
+            return format_html('<span class="kz-muted">{}</span>', "never")
+        return format_html(
+            '<span title="{}">{} ago</span>',
+            service.usage_updated_at.isoformat(timespec="minutes"),
+            timesince(service.usage_updated_at, depth=1),
+        )
 
     @admin.display(description="last operation", ordering="last_op_state")
     def last_operation(self, service: Service) -> str:
         state = getattr(service, "last_op_state", None)
         if state is None:
             return format_html('<span class="kz-muted">{}</span>', "none")
-        label = f"{service.last_op_command} {Operation.State(state).label}"
-        return badge(state, label)
+        return format_html(
+            '{}<br><small class="kz-muted">{}</small>',
+            badge(state, Operation.State(state).label.capitalize()),
+            service.last_op_command,
+        )
 
     @admin.display(description="client-area link")
     def client_area_link(self, service: Service) -> str:
