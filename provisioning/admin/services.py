@@ -302,7 +302,7 @@ class ServiceAdmin(admin.ModelAdmin):
         minutes = settings.CLIENT_AREA_LINK_SECONDS // 60
         return format_html(
             '<span class="kz-copy"><input type="text" readonly id="kz-client-link" '
-            'value="{}" data-path="{}" size="60">'
+            'value="{}" data-path="{}" size="80">'
             ' <button type="button" class="button" data-copy="kz-client-link">Copy</button>'
             '</span><div class="help">Signed for this service, valid for {} minutes '
             "from when this page was opened.</div>",
