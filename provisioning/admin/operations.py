@@ -20,6 +20,7 @@ class AttemptInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
+    classes = ["kz-ops"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -59,7 +60,7 @@ class OperationAdmin(admin.ModelAdmin):
         "command",
         "target",
         "state_badge",
-        "outcome_unknown",
+        "outcome",
         "attempts",
         "created_at",
         "started_at",
@@ -103,6 +104,12 @@ class OperationAdmin(admin.ModelAdmin):
         if op.outcome_unknown and not op.finished:
             label += " (outcome unknown)"
         return badge(op.state, label)
+
+    @admin.display(description="outcome unknown")
+    def outcome(self, op: Operation) -> str:
+        if not op.outcome_unknown:
+            return "no"
+        return "yes: the last attempt may have acted, check the panel first"
 
     @admin.display(description="duration")
     def duration(self, op: Operation) -> str:
