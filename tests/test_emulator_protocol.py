@@ -1,4 +1,4 @@
-"""The emulator speaks the KaziWhmcs protocol exactly (/work/shared/imscp-protocol.md)."""
+"""The emulator speaks the KaziWhmcs protocol exactly (the shared KaziWhmcs protocol notes)."""
 
 import gzip
 import socket

@@ -1,0 +1,9 @@
+"""The operator's console: one module per model, registered on import."""
+
+from django.contrib import admin
+
+from . import catalog, operations, servers, services  # noqa: F401
+
+# The lists are wide (usage bars, badges): the page's width goes to them, not to a
+# second copy of the model list that the breadcrumbs and the index already give.
+admin.site.enable_nav_sidebar = False

@@ -1,0 +1,158 @@
+"""What the admin index shows at a glance: a list of sections, each row a link.
+
+Each section is one function of `now` in SECTIONS; a new section is one more line there."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from django.db.models import Count, OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from .models import Operation, Server, Service
+
+State = Operation.State
+UNAPPLIED_SUSPENSION = (State.QUEUED, State.RUNNING, State.RETRYING, State.FAILED)
+
+
+@dataclass
+class Row:
+    label: str
+    value: int | str
+    url: str = ""
+    alert: bool = False  # worth an operator's attention
+
+    @property
+    def numeric(self) -> bool:
+        return isinstance(self.value, int)
+
+
+@dataclass
+class Section:
+    title: str
+    rows: list[Row] = field(default_factory=list)
+    empty: str = "Nothing to show."
+
+
+def _changelist(model: str, **params) -> str:
+    url = reverse(f"admin:provisioning_{model}_changelist")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def services_by_status(now: datetime) -> Section:
+    counts = dict(Service.objects.values_list("status").annotate(n=Count("id")).order_by())
+    rows = [
+        Row(label, counts.get(value, 0), _changelist("service", status__exact=value))
+        for value, label in Service.Status.choices
+    ]
+    return Section("Services by status", rows)
+
+
+def operations_last_day(now: datetime) -> Section:
+    since = now - timedelta(hours=24)
+    counts = dict(
+        Operation.objects.filter(created_at__gte=since)
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    rows = []
+    for state in (State.QUEUED, State.RUNNING, State.RETRYING, State.FAILED):
+        count = counts.get(state, 0)
+        url = _changelist(
+            "operation", state__exact=state, created_at__gte=since.isoformat(timespec="seconds")
+        )
+        rows.append(
+            Row(state.label.capitalize(), count, url, alert=state == State.FAILED and count)
+        )
+    return Section("Operations in the last 24 hours", rows)
+
+
+def oldest_unfinished(now: datetime) -> Section:
+    op = (
+        Operation.objects.filter(state__in=Operation.UNFINISHED)
+        .select_related("service", "server")
+        .order_by("created_at", "id")
+        .first()
+    )
+    section = Section("Oldest unfinished operation", empty="Every operation has finished.")
+    if op is not None:
+        target = op.service.domain if op.service else str(op.server)
+        section.rows.append(
+            Row(
+                f"#{op.pk} {op.command} for {target} ({op.get_state_display()})",
+                f"{timesince(op.created_at, now)} old",
+                reverse("admin:provisioning_operation_change", args=[op.pk]),
+                alert=now - op.created_at > timedelta(minutes=15),
+            )
+        )
+    return section
+
+
+def servers_failing(now: datetime) -> Section:
+    failing = Server.objects.filter(last_test_ok=False)
+    count, servers = failing.count(), list(failing.order_by("name")[:10])
+    section = Section("Servers whose last connection test failed", empty="None.")
+    if count:
+        url = _changelist("server", last_test_ok__exact="0")
+        section.rows.append(Row("Failing servers", count, url, alert=True))
+    section.rows += [
+        Row(
+            str(server),
+            (server.last_test_message or "failed")[:120],
+            reverse("admin:provisioning_server_change", args=[server.pk]),
+            alert=True,
+        )
+        for server in servers
+    ]
+    return section
+
+
+def latest_suspension_state():
+    """Subquery: the state of a service's latest SuspendAccount operation."""
+    return Subquery(
+        Operation.objects.filter(service=OuterRef("pk"), command=Operation.Command.SUSPEND)
+        .order_by("-id")
+        .values("state")[:1]
+    )
+
+
+def suspension_not_applied():
+    """Active services whose latest SuspendAccount has not succeeded (yet)."""
+    return Service.objects.filter(status=Service.Status.ACTIVE).filter(
+        pk__in=Service.objects.annotate(last_suspend=latest_suspension_state())
+        .filter(last_suspend__in=UNAPPLIED_SUSPENSION)
+        .values("pk")
+    )
+
+
+def billing_suspended_panel_active(now: datetime) -> Section:
+    count = suspension_not_applied().count()
+    return Section(
+        "Billing says suspended, panel says active",
+        [
+            Row(
+                "Services whose suspension failed or is still pending",
+                count,
+                _changelist("service", suspension="unapplied"),
+                alert=bool(count),
+            )
+        ],
+    )
+
+
+SECTIONS: list[Callable[[datetime], Section]] = [
+    services_by_status,
+    operations_last_day,
+    oldest_unfinished,
+    servers_failing,
+    billing_suspended_panel_active,
+]
+
+
+def dashboard_sections(now: datetime | None = None) -> list[Section]:
+    now = now or timezone.now()
+    return [build(now) for build in SECTIONS]

@@ -1,0 +1,13 @@
+"""`{% dashboard_sections as sections %}` for the admin index (see provisioning.dashboard)."""
+
+from django import template
+
+from ..dashboard import Section
+from ..dashboard import dashboard_sections as build_sections
+
+register = template.Library()
+
+
+@register.simple_tag
+def dashboard_sections() -> list[Section]:
+    return build_sections()

@@ -1,0 +1,99 @@
+"""The dashboard on the admin index: what needs an operator's eye, each a link."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from provisioning.dashboard import SECTIONS, dashboard_sections
+from tests.admin_helpers import staff_user
+from tests.factories import OperationFactory, ServerFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def section(title: str):
+    return next(s for s in dashboard_sections() if s.title.startswith(title))
+
+
+def test_services_are_counted_by_status_with_links_to_the_filtered_list(admin_client):
+    ServiceFactory.create_batch(2, status="active")
+    ServiceFactory(status="suspended")
+    rows = {row.label: row for row in section("Services by status").rows}
+    assert (rows["Active"].value, rows["Suspended"].value, rows["Pending"].value) == (2, 1, 0)
+    listing = admin_client.get(rows["Suspended"].url).content.decode()
+    assert "1 service" in listing
+
+
+def test_operations_of_the_last_24_hours_are_counted_by_state(admin_client):
+    now = timezone.now()
+    OperationFactory.create_batch(2, state="failed", created_at=now - timedelta(hours=1))
+    OperationFactory(state="failed", created_at=now - timedelta(hours=30))
+    OperationFactory(state="retrying", created_at=now)
+    rows = {row.label: row for row in section("Operations in the last 24").rows}
+    assert (rows["Failed"].value, rows["Retrying"].value, rows["Queued"].value) == (2, 1, 0)
+    assert rows["Failed"].alert
+    listing = admin_client.get(rows["Failed"].url).content.decode()
+    assert "2 operations" in listing
+
+
+def test_the_oldest_unfinished_operation_is_named_with_its_age():
+    with time_machine.travel("2026-03-01 12:00:00Z", tick=False):
+        OperationFactory(state="succeeded", created_at=timezone.now() - timedelta(days=2))
+        oldest = OperationFactory(state="retrying", created_at=timezone.now() - timedelta(hours=3))
+        OperationFactory(state="queued", created_at=timezone.now() - timedelta(minutes=1))
+        row = section("Oldest unfinished").rows[0]
+    assert row.label.startswith(f"#{oldest.pk} SuspendAccount for {oldest.service.domain}")
+    assert row.value == "3\xa0hours old" and row.alert
+    assert row.url == reverse("admin:provisioning_operation_change", args=[oldest.pk])
+
+
+def test_servers_whose_last_test_failed_are_listed(admin_client):
+    ServerFactory(name="Good", last_test_ok=True)
+    ServerFactory(name="Broken", last_test_ok=False, last_test_message="KaziWhmcs: Bad password.")
+    rows = section("Servers whose last").rows
+    assert [(row.label, row.value) for row in rows] == [
+        ("Failing servers", 1),
+        ("Broken", "KaziWhmcs: Bad password."),
+    ]
+    assert "Broken" in admin_client.get(rows[0].url).content.decode()
+
+
+def test_an_active_service_whose_suspension_did_not_succeed_is_flagged(admin_client):
+    failed = ServiceFactory(status="active", domain="failed.example")
+    OperationFactory(service=failed, command="SuspendAccount", state="failed")
+    pending = ServiceFactory(status="active", domain="pending.example")
+    OperationFactory(service=pending, command="SuspendAccount", state="retrying")
+    resumed = ServiceFactory(status="active", domain="resumed.example")
+    OperationFactory(service=resumed, command="SuspendAccount", state="failed")
+    OperationFactory(service=resumed, command="SuspendAccount", state="succeeded")
+    done = ServiceFactory(status="suspended", domain="done.example")
+    OperationFactory(service=done, command="SuspendAccount", state="succeeded")
+    row = section("Billing says suspended").rows[0]
+    assert row.value == 2 and row.alert
+    listing = admin_client.get(row.url).content.decode()
+    assert "failed.example" in listing and "pending.example" in listing
+    assert "resumed.example" not in listing and "done.example" not in listing
+
+
+def test_the_admin_index_shows_every_section_in_a_constant_number_of_queries(admin_client):
+    ServiceFactory.create_batch(3, status="active")
+    with CaptureQueriesContext(connection) as few:
+        page = admin_client.get(reverse("admin:index")).content.decode()
+    for built in dashboard_sections():
+        assert built.title.replace(",", "") in page.replace(",", "")
+    assert len(SECTIONS) == 5
+    OperationFactory.create_batch(30, state="failed")
+    ServerFactory.create_batch(5, last_test_ok=False)
+    with CaptureQueriesContext(connection) as many:
+        admin_client.get(reverse("admin:index"))
+    assert len(many) == len(few)
+
+
+def test_staff_without_the_view_permissions_see_no_dashboard(client):
+    client.force_login(staff_user())
+    assert "Services by status" not in client.get(reverse("admin:index")).content.decode()
