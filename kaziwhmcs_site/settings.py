@@ -197,7 +197,9 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 # One year by default once the site is served over HTTPS (SECURE_COOKIES on); Django sends
 # the header on HTTPS requests only, so it never locks out a plain-http development setup.
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if SESSION_COOKIE_SECURE else 0)
+SECURE_HSTS_SECONDS = env.int(
+    "SECURE_HSTS_SECONDS", default=31536000 if SESSION_COOKIE_SECURE else 0
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # Preload-listing is the domain owner's commitment (SECURE_HSTS_PRELOAD), not a default.

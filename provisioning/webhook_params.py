@@ -136,7 +136,7 @@ def webhook_parse(body: bytes) -> WebhookRequest:
     if not isinstance(event_id, str) or not 1 <= len(event_id) <= 100:
         raise ValidationProblem("event_id: required, a string of 1 to 100 characters")
     command = payload.get("command")
-    if command not in SERVICE_COMMANDS | SERVER_COMMANDS:
+    if not isinstance(command, str) or command not in SERVICE_COMMANDS | SERVER_COMMANDS:
         raise ValidationProblem(f"command: unknown command {str(command)[:50]!r}")
     params = payload.get("params")
     if not isinstance(params, dict):
