@@ -2,9 +2,8 @@
 address, even the right password is refused, and the refusal tells nothing."""
 
 import pytest
-from django.test import override_settings
-
 from axes.models import AccessAttempt
+from django.test import override_settings
 
 LOGIN = "/admin/login/"
 PASSWORD = "password"  # pytest-django's admin_user
