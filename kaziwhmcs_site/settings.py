@@ -196,3 +196,59 @@ USAGE_HISTORY_DAYS = env.int("USAGE_HISTORY_DAYS", default=90)
 if USAGE_HISTORY_DAYS < 1:
     raise ImproperlyConfigured("USAGE_HISTORY_DAYS must be at least 1 (days of usage kept)")
 CLIENT_AREA_SESSION_SECONDS = env.int("CLIENT_AREA_SESSION_SECONDS", default=3600)
+
+# --- Security: headers, cookies, login throttling, log redaction (see docs/security.md) ---
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+# One year by default once the site is served over HTTPS (SECURE_COOKIES on); Django sends
+# the header on HTTPS requests only, so it never locks out a plain-http development setup.
+SECURE_HSTS_SECONDS = env.int(
+    "SECURE_HSTS_SECONDS", default=31536000 if SESSION_COOKIE_SECURE else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Preload-listing is the domain owner's commitment (SECURE_HSTS_PRELOAD), not a default.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Sent unless a view set its own (the single sign-on page sets a stricter, nonce-based one).
+CONTENT_SECURITY_POLICY = env.str(
+    "CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "provisioning.security_headers.ContentSecurityPolicyMiddleware",
+)
+
+# Admin login throttling (django-axes): AXES_FAILURE_LIMIT failures from one client IP
+# lock further attempts out for AXES_COOLOFF_MINUTES.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes requires
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15.0) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "provisioning.login_throttle.login_client_ip"
+AXES_LOCKOUT_CALLABLE = "provisioning.login_throttle.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
+# Behind a reverse proxy every client has the proxy's address: with this on, the client IP
+# is the last X-Forwarded-For entry, the one the (trusted) proxy appended.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+
+# Secrets out of the console log, whatever logs them (the panel echoes refused passwords).
+LOGGING["filters"] = {"redact_secrets": {"()": "provisioning.redaction.SecretRedactingFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["redact_secrets"]

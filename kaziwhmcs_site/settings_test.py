@@ -12,3 +12,7 @@ os.environ.setdefault(
 from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The test client's login() authenticates without a request, which django-axes refuses;
+# the throttling tests turn it on for themselves.
+AXES_ENABLED = False

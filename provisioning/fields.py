@@ -25,8 +25,29 @@ def fernet() -> MultiFernet:
     return _fernet_for(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
 
+# How a value leaves in a serialization (dumpdata, fixtures): still encrypted, marked.
+SERIALIZED_PREFIX = "fernet:"
+
+
 class EncryptedTextField(models.TextField):
-    """Plain str in Python, a Fernet token in the database; '' stays ''."""
+    """Plain str in Python, a Fernet token in the database and in dumps; '' stays ''."""
+
+    def value_to_string(self, obj) -> str:
+        # dumpdata would otherwise write the decrypted value: a backup must not hold it.
+        value = self.value_from_object(obj)
+        if not value:
+            return value or ""
+        return SERIALIZED_PREFIX + fernet().encrypt(value.encode()).decode()
+
+    def to_python(self, value):
+        """A dump's marked token (loaddata) back to the plain value."""
+        value = super().to_python(value)
+        if isinstance(value, str) and value.startswith(SERIALIZED_PREFIX):
+            try:
+                return fernet().decrypt(value[len(SERIALIZED_PREFIX) :].encode()).decode()
+            except InvalidToken:
+                return value
+        return value
 
     def from_db_value(self, value, expression, connection):
         if not value:

@@ -1,7 +1,10 @@
 """Keep secrets out of the journal, the logs and the answers to WHMCS."""
 
+import logging
 import re
 from collections.abc import Iterable
+
+from django.conf import settings
 
 MASK = "***"
 SECRET_KEYS = frozenset(
@@ -29,3 +32,26 @@ def redact_mapping(data):
     if isinstance(data, list):
         return [redact_mapping(item) for item in data]
     return data
+
+
+def _settings_secrets() -> list[str]:
+    secrets = [getattr(settings, "WEBHOOK_SECRET", ""), getattr(settings, "SECRET_KEY", "")]
+    secrets += list(getattr(settings, "FIELD_ENCRYPTION_KEYS", []))
+    return [secret for secret in secrets if secret and len(secret) >= 8]
+
+
+class SecretRedactingFilter(logging.Filter):
+    """Last line of defence for log records: the settings' secrets and a password the
+    panel echoed are masked in the message and the traceback, whoever logged them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = _settings_secrets()
+        message = record.getMessage()
+        cleaned = redact_text(message, secrets)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_text(record.exc_text, secrets)
+        return True

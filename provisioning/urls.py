@@ -6,6 +6,7 @@ app_name = "provisioning"
 
 urlpatterns = [
     path("webhooks/whmcs/", webhooks.webhook_receive, name="webhook"),
+    path("webhooks/whmcs/openapi.json", webhooks.openapi_document, name="webhook-openapi"),
     path(
         "webhooks/whmcs/operations/<int:operation_id>/",
         webhooks.operation_status,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.views.decorators.debug import sensitive_variables
 
 from .domains import DomainError, domain_normalize
 from .models import Operation
@@ -36,6 +37,9 @@ CONTACT_FIELDS = (
 )
 _PASSWORD_COMMANDS = (Operation.Command.CREATE, Operation.Command.CHANGE_PASSWORD)
 _MAX_TEXT = 1000
+_MAX_DEPTH = 20
+# Contact fields whose column is shorter than the default text limit.
+_CONTACT_MAX = {"postcode": 64, "phonenumber": 64}
 
 
 class ValidationProblem(ValueError):
@@ -77,18 +81,62 @@ class WebhookRequest:
     payload: dict
 
 
-def webhook_parse(body: bytes) -> WebhookRequest:
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_load(body: bytes):
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        # NaN/Infinity are Python's extensions, not JSON: a database refuses them later.
+        return json.loads(body, parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # ValueError also covers integers longer than Python converts (int_max_str_digits).
         raise ValidationProblem("body: not valid JSON") from None
+
+
+def _storable_problem(value: str) -> str | None:
+    if "\x00" in value:
+        return "contains a NUL character"
+    if any("\ud800" <= char <= "\udfff" for char in value):
+        # A lone surrogate ("\ud800" in JSON) cannot be encoded for the database.
+        return "contains an unpaired surrogate"
+    return None
+
+
+def _payload_check(payload: dict) -> None:
+    """Refuse what no database column takes (NUL, lone surrogates) and deep nesting,
+    anywhere in the body, ignored parameters included: the payload is stored."""
+    stack: list[tuple[str, object, int]] = [("", payload, 0)]
+    while stack:
+        path, value, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            raise ValidationProblem(f"{path or 'body'}: nested deeper than {_MAX_DEPTH} levels")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{path}.{key}" if path else key
+                problem = _storable_problem(key)
+                if problem:
+                    raise ValidationProblem(f"{path or 'body'}: a key {problem}")
+                stack.append((name, item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item, depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            problem = _storable_problem(value)
+            if problem:
+                raise ValidationProblem(f"{path}: {problem}")
+
+
+@sensitive_variables("body", "payload", "params", "reader")
+def webhook_parse(body: bytes) -> WebhookRequest:
+    payload = _json_load(body)
     if not isinstance(payload, dict):
         raise ValidationProblem("body: must be a JSON object")
+    _payload_check(payload)
     event_id = payload.get("event_id")
     if not isinstance(event_id, str) or not 1 <= len(event_id) <= 100:
         raise ValidationProblem("event_id: required, a string of 1 to 100 characters")
     command = payload.get("command")
-    if command not in SERVICE_COMMANDS | SERVER_COMMANDS:
+    if not isinstance(command, str) or command not in SERVICE_COMMANDS | SERVER_COMMANDS:
         raise ValidationProblem(f"command: unknown command {str(command)[:50]!r}")
     params = payload.get("params")
     if not isinstance(params, dict):
@@ -116,7 +164,7 @@ class _ParamReader:
             if required:
                 raise ValidationProblem(f"{self._name(key)}: required")
             return None
-        if isinstance(value, str) and value.isascii() and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12:
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
             raise ValidationProblem(f"{self._name(key)}: must be a positive integer")
@@ -137,13 +185,18 @@ class _ParamReader:
         return value.strip()
 
 
+def _ascii_digits(text: str, max_length: int) -> bool:
+    # str.isdigit() alone accepts "²" and other digits int() refuses.
+    return text.isascii() and text.isdigit() and len(text) <= max_length
+
+
 def _host_port(raw: str | None, field_name: str) -> tuple[str | None, int | None]:
     if not raw:
         return None, None
     host, port = raw, None
     if ":" in raw and not raw.startswith("["):
         host, _, port_text = raw.rpartition(":")
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        if not _ascii_digits(port_text, 5) or not 0 < int(port_text) < 65536:
             raise ValidationProblem(f"{field_name}: bad port in {raw!r}")
         port = int(port_text)
     if not host or any(c in host for c in " /?#@"):
@@ -151,6 +204,7 @@ def _host_port(raw: str | None, field_name: str) -> tuple[str | None, int | None
     return raw, port
 
 
+@sensitive_variables("reader")
 def _server_params(reader: _ParamReader) -> ServerParams:
     host, host_port = _host_port(reader.text("serverhostname", max_length=255), "serverhostname")
     ip, ip_port = _host_port(reader.text("serverip", max_length=255), "serverip")
@@ -170,6 +224,7 @@ def _server_params(reader: _ParamReader) -> ServerParams:
     )
 
 
+@sensitive_variables("reader", "password")
 def _service_params(reader: _ParamReader, command: str) -> ServiceParams:
     creating = command == Operation.Command.CREATE
     domain = reader.text("domain", required=creating, max_length=253)
@@ -216,7 +271,9 @@ def _contact(details, required: bool) -> dict[str, str]:
     reader.id("userid")
     contact = {}
     for key in CONTACT_FIELDS:
-        value = reader.text(key, required=required and key == "email", max_length=255)
+        value = reader.text(
+            key, required=required and key == "email", max_length=_CONTACT_MAX.get(key, 255)
+        )
         if value is not None:
             contact[key] = value
     if "email" in contact and contact["email"]:

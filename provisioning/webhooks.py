@@ -1,11 +1,19 @@
-"""The WHMCS webhook and the operation status endpoint (shared webhook contract)."""
+"""The WHMCS webhook and the operation status endpoint (shared webhook contract).
+
+Internet-facing: every input gets a 2xx or a 4xx naming the problem, a 4xx writes
+nothing, and the OpenAPI document (docs/openapi.json) describes every answer."""
+
+import json
+from functools import lru_cache
+from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from .http_errors import json_error
@@ -14,7 +22,11 @@ from .models import Operation, WebhookEvent
 from .operations import operation_request
 from .redaction import redact_mapping
 from .signing import SignatureError, webhook_verify
-from .webhook_params import ValidationProblem, webhook_parse
+from .webhook_params import ValidationProblem, WebhookRequest, webhook_parse
+
+OPENAPI_PATH = Path(settings.BASE_DIR) / "docs" / "openapi.json"
+# Primary keys are 64-bit: a larger id in the URL is simply not an operation.
+_MAX_ID = 2**63 - 1
 
 
 def operation_json(op: Operation) -> dict:
@@ -51,6 +63,7 @@ def _event_answer(event_id: str) -> JsonResponse | None:
 
 @csrf_exempt
 @require_POST
+@sensitive_variables("body", "req")
 def webhook_receive(request: HttpRequest) -> JsonResponse:
     body = _read_limited(request)
     if body is None:
@@ -69,38 +82,49 @@ def webhook_receive(request: HttpRequest) -> JsonResponse:
     if replay is not None:
         return replay
     try:
-        mirror_check(req)
-        with transaction.atomic():
-            server, service = mirror_upsert(req)
-            op, created = operation_request(
-                req.command,
-                server=server,
-                service=service,
-                secret=req.service.password or ""
-                if req.command == Operation.Command.CHANGE_PASSWORD
-                else "",
-                source=Operation.Source.WEBHOOK,
-                requested_by=f"webhook {req.event_id}",
-            )
-            WebhookEvent.objects.create(
-                event_id=req.event_id,
-                command=req.command,
-                received_at=timezone.now(),
-                payload=redact_mapping(req.payload),
-                operation=op,
-            )
+        op, created = _webhook_accept(req)
     except ValidationProblem as exc:
         return json_error(400, str(exc))
     except IntegrityError:
-        # The same event delivered twice at the same moment: the other delivery won.
+        # A concurrent delivery won a unique row: the same event (answer its operation), or
+        # another event creating the same server/client/product (now there: accept again).
         replay = _event_answer(req.event_id)
-        if replay is None:
-            raise
-        return replay
+        if replay is not None:
+            return replay
+        try:
+            op, created = _webhook_accept(req)
+        except ValidationProblem as exc:
+            return json_error(400, str(exc))
     status = 202 if created else 200
     data = operation_json(op)
     data["status_url"] = request.build_absolute_uri(data["status_url"])
     return JsonResponse(data, status=status)
+
+
+@sensitive_variables("req")
+def _webhook_accept(req: WebhookRequest) -> tuple[Operation, bool]:
+    """Mirror, journal and queue in one transaction: all of it, or nothing."""
+    mirror_check(req)
+    with transaction.atomic():
+        server, service = mirror_upsert(req)
+        op, created = operation_request(
+            req.command,
+            server=server,
+            service=service,
+            secret=req.service.password or ""
+            if req.command == Operation.Command.CHANGE_PASSWORD
+            else "",
+            source=Operation.Source.WEBHOOK,
+            requested_by=f"webhook {req.event_id}",
+        )
+        WebhookEvent.objects.create(
+            event_id=req.event_id,
+            command=req.command,
+            received_at=timezone.now(),
+            payload=redact_mapping(req.payload),
+            operation=op,
+        )
+    return op, created
 
 
 @require_GET
@@ -111,9 +135,20 @@ def operation_status(request: HttpRequest, operation_id: int) -> JsonResponse:
         )
     except SignatureError as exc:
         return json_error(401, str(exc))
-    op = Operation.objects.filter(pk=operation_id).first()
+    op = Operation.objects.filter(pk=operation_id).first() if operation_id <= _MAX_ID else None
     if op is None:
         return json_error(404, f"no operation {operation_id}")
     data = operation_json(op)
     data["status_url"] = request.build_absolute_uri(data["status_url"])
     return JsonResponse(data)
+
+
+@lru_cache(maxsize=1)
+def _openapi_bytes() -> bytes:
+    return json.dumps(json.loads(OPENAPI_PATH.read_text())).encode()
+
+
+@require_GET
+def openapi_document(request: HttpRequest) -> HttpResponse:
+    """The OpenAPI 3.1 description of the webhook and status endpoints (public: no secret)."""
+    return HttpResponse(_openapi_bytes(), content_type="application/json")
