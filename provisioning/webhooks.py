@@ -111,7 +111,7 @@ def _webhook_accept(req: WebhookRequest) -> tuple[Operation, bool]:
             req.command,
             server=server,
             service=service,
-            secret=req.service.password or ""
+            secret=(req.service.password or "")
             if req.command == Operation.Command.CHANGE_PASSWORD
             else "",
             source=Operation.Source.WEBHOOK,

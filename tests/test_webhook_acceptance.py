@@ -187,3 +187,8 @@ def test_the_status_endpoint_reports_the_operation(client):
         "attempts": 0,
     }
     assert "updated_at" in data
+
+
+def test_only_a_password_change_keeps_the_new_password_on_its_operation(client):
+    post_webhook(client, command_body("CreateAccount"))
+    assert Operation.objects.get().secret == "", "the service holds the password, not the operation"
