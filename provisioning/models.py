@@ -163,6 +163,16 @@ class Operation(models.Model):
         CANCELLED = "cancelled"
 
     UNFINISHED = (State.QUEUED, State.RUNNING, State.RETRYING)
+    SERVICE_COMMANDS = (
+        Command.CREATE,
+        Command.SUSPEND,
+        Command.UNSUSPEND,
+        Command.TERMINATE,
+        Command.CHANGE_PASSWORD,
+    )
+    SERVER_COMMANDS = (Command.USAGE_UPDATE, Command.TEST_CONNECTION)
+    # What WHMCS may send; PanelLogin is journaled by the bridge itself.
+    WEBHOOK_COMMANDS = SERVICE_COMMANDS + SERVER_COMMANDS
 
     class Source(models.TextChoices):
         WEBHOOK = "webhook", "WHMCS webhook"

@@ -13,13 +13,7 @@ from .panel_commands import server_test_record
 Command = Operation.Command
 State = Operation.State
 
-SERVICE_COMMANDS = (
-    Command.CREATE,
-    Command.SUSPEND,
-    Command.UNSUSPEND,
-    Command.TERMINATE,
-    Command.CHANGE_PASSWORD,
-)
+SERVICE_COMMANDS = Operation.SERVICE_COMMANDS
 
 
 @dataclass

@@ -1,9 +1,12 @@
 """Strict reading of a webhook body (shared webhook contract): every problem is a
 ValidationProblem naming the field, and nothing is written before all is read."""
 
+import ipaddress
 import json
+import re
 from dataclasses import dataclass, field
 
+import idna
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.views.decorators.debug import sensitive_variables
@@ -12,16 +15,8 @@ from .domains import DomainError, domain_normalize
 from .models import Operation
 from .passwords import password_problem
 
-SERVICE_COMMANDS = frozenset(
-    {
-        Operation.Command.CREATE,
-        Operation.Command.SUSPEND,
-        Operation.Command.UNSUSPEND,
-        Operation.Command.TERMINATE,
-        Operation.Command.CHANGE_PASSWORD,
-    }
-)
-SERVER_COMMANDS = frozenset({Operation.Command.USAGE_UPDATE, Operation.Command.TEST_CONNECTION})
+SERVICE_COMMANDS = frozenset(Operation.SERVICE_COMMANDS)
+SERVER_COMMANDS = frozenset(Operation.SERVER_COMMANDS)
 CONTACT_FIELDS = (
     "firstname",
     "lastname",
@@ -190,18 +185,43 @@ def _ascii_digits(text: str, max_length: int) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= max_length
 
 
+_HOST_NAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
+
+
 def _host_port(raw: str | None, field_name: str) -> tuple[str | None, int | None]:
+    """A host name or IP, with an optional port; nothing else (it ends up in URLs and headers)."""
     if not raw:
         return None, None
-    host, port = raw, None
-    if ":" in raw and not raw.startswith("["):
-        host, _, port_text = raw.rpartition(":")
+    host, port_text = raw, ""
+    if raw.startswith("["):
+        host, _, rest = raw[1:].partition("]")
+        if rest and not rest.startswith(":"):
+            raise ValidationProblem(f"{field_name}: not a host name")
+        port_text = rest[1:]
+    elif raw.count(":") == 1:
+        host, _, port_text = raw.partition(":")
+    port = None
+    if port_text or raw.endswith(":"):
         if not _ascii_digits(port_text, 5) or not 0 < int(port_text) < 65536:
             raise ValidationProblem(f"{field_name}: bad port in {raw!r}")
         port = int(port_text)
-    if not host or any(c in host for c in " /?#@"):
-        raise ValidationProblem(f"{field_name}: not a host name")
+    if not _host_valid(host):
+        raise ValidationProblem(f"{field_name}: not a host name or IP address")
     return raw, port
+
+
+def _host_valid(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    if not host.isascii():
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            return False
+    return len(host) <= 253 and bool(_HOST_NAME.match(host))
 
 
 @sensitive_variables("reader")

@@ -18,15 +18,7 @@ from tests.webhook_client import command_body, signed_headers
 WEBHOOK = "/webhooks/whmcs/"
 STATUS = "/webhooks/whmcs/operations/{operation_id}/"
 MODELS = (Server, Product, Client, Service, Operation, Attempt, WebhookEvent)
-COMMANDS = [
-    "CreateAccount",
-    "SuspendAccount",
-    "UnsuspendAccount",
-    "TerminateAccount",
-    "ChangePassword",
-    "UsageUpdate",
-    "TestConnection",
-]
+COMMANDS = [str(command) for command in Operation.WEBHOOK_COMMANDS]
 PARAMS = [
     "serviceid",
     "userid",

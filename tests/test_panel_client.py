@@ -147,6 +147,8 @@ def test_calls_reuse_one_keep_alive_connection(target, panel):
         ("panel.example.net:4433", "", 8080, True, "https://panel.example.net:4433"),
         ("", "192.0.2.7:8443", None, True, "https://192.0.2.7:8443"),
         ("", "192.0.2.7", None, False, "http://192.0.2.7"),
+        ("2001:db8::7", "", 2083, True, "https://[2001:db8::7]:2083"),
+        ("[2001:db8::7]:2087", "", 2083, True, "https://[2001:db8::7]:2087"),
     ],
 )
 def test_the_panel_url_follows_whmcs_host_port_and_secure(hostname, ip, port, secure, expected):

@@ -9,15 +9,7 @@ from django.test import override_settings
 from provisioning.models import Client, Operation, Product, Server, Service, WebhookEvent
 from tests.webhook_client import command_body, post_webhook, signed_headers
 
-COMMANDS = [
-    "CreateAccount",
-    "SuspendAccount",
-    "UnsuspendAccount",
-    "TerminateAccount",
-    "ChangePassword",
-    "UsageUpdate",
-    "TestConnection",
-]
+COMMANDS = [str(command) for command in Operation.WEBHOOK_COMMANDS]
 MODELS = (Server, Product, Client, Service, Operation, WebhookEvent)
 
 
@@ -178,3 +170,42 @@ def test_the_status_of_an_unknown_operation_is_404(client):
 @pytest.mark.django_db
 def test_the_status_endpoint_needs_a_signature(client):
     assert client.get("/webhooks/whmcs/operations/1/").status_code == 401
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "host",
+    [
+        'panel.example.net"; script-src *',
+        "panel.example.net;x",
+        "panel example.net",
+        "-panel.example.net",
+        "panel.example.net:0",
+        "panel.example.net:",
+        "[::1]x",
+    ],
+)
+def test_a_server_host_must_be_a_host_name_or_ip(client, host):
+    response = post_webhook(client, command_body("CreateAccount", serverhostname=host))
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("serverhostname")
+    assert_nothing_written()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "host",
+    [
+        "panel.example.net",
+        "panel.example.net:4433",
+        "192.0.2.7:8443",
+        "[2001:db8::7]:2083",
+        "2001:db8::7",
+        "localhost",
+        "bücher-panel.example",
+    ],
+)
+def test_host_names_ips_and_ports_are_accepted(client, host):
+    assert (
+        post_webhook(client, command_body("CreateAccount", serverhostname=host)).status_code == 202
+    )

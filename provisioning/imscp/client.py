@@ -54,7 +54,9 @@ def panel_base_url(server) -> str:
     host = (server.hostname or server.ip_address).strip().rstrip("/")
     if "://" in host:
         host = urlsplit(host).netloc
-    has_port = host.rsplit(":", 1)[-1].isdigit() and (":" in host and not host.endswith("]"))
+    if host.count(":") > 1 and not host.startswith("["):
+        host = f"[{host}]"  # a bare IPv6 address
+    has_port = ":" in host.rpartition("]")[2]
     if not has_port and server.port:
         host = f"{host}:{server.port}"
     return f"{scheme}://{host}"

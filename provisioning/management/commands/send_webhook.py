@@ -7,17 +7,10 @@ import uuid
 import requests
 from django.core.management.base import BaseCommand, CommandError
 
+from provisioning.models import Operation
 from provisioning.signing import webhook_headers
 
-COMMANDS = [
-    "CreateAccount",
-    "SuspendAccount",
-    "UnsuspendAccount",
-    "TerminateAccount",
-    "ChangePassword",
-    "UsageUpdate",
-    "TestConnection",
-]
+COMMANDS = [str(command) for command in Operation.WEBHOOK_COMMANDS]
 
 
 class Command(BaseCommand):
