@@ -21,7 +21,9 @@ def test_a_create_held_by_a_killed_worker_is_taken_up_and_adopted(
     transactional_db, panel, tmp_path
 ):
     service = ServiceFactory(
-        server__hostname=panel.host_port, domain="crash.example.com", domain_ascii="crash.example.com"
+        server__hostname=panel.host_port,
+        domain="crash.example.com",
+        domain_ascii="crash.example.com",
     )
     # The panel holds the answer; it creates the account after the worker is gone.
     panel.state.add_fault("delay", action="create", count=1, seconds=3)
@@ -30,7 +32,9 @@ def test_a_create_held_by_a_killed_worker_is_taken_up_and_adopted(
         op, _ = operation_request(
             "CreateAccount", server=service.server, service=service, source="webhook"
         )
-        wait_until(lambda: panel.state.requests_for("create"), message="the create reaches the panel")
+        wait_until(
+            lambda: panel.state.requests_for("create"), message="the create reaches the panel"
+        )
         assert Operation.objects.get(pk=op.pk).state == "running"
     finally:
         first.stop(signal.SIGKILL, grace=0)

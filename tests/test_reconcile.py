@@ -64,8 +64,7 @@ def test_it_reports_each_kind_of_drift_and_stores_the_report(drift, server, caps
 def test_fix_queues_the_corrective_operations_through_the_journal(drift, server, panel):
     report = reconcile_run(fix=True, requested_by="test")
     queued = {
-        (op.service.domain, op.command): op
-        for op in Operation.objects.select_related("service")
+        (op.service.domain, op.command): op for op in Operation.objects.select_related("service")
     }
     assert set(queued) == {
         ("gone.example.com", "CreateAccount"),

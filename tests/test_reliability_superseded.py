@@ -71,7 +71,9 @@ def test_an_operation_a_worker_holds_is_not_superseded_and_the_termination_waits
 
 
 def test_a_pending_create_is_kept_in_front_of_the_termination(server, panel):
-    service = ServiceFactory(server=server, domain="new.example.com", domain_ascii="new.example.com")
+    service = ServiceFactory(
+        server=server, domain="new.example.com", domain_ascii="new.example.com"
+    )
     create = request("CreateAccount", service)
     terminate = request("TerminateAccount", service)
     assert Operation.objects.get(pk=create.pk).state == "queued"
