@@ -127,10 +127,7 @@ def test_unknown_fault_kinds_are_refused(panel):
 
 def test_bruteforce_protection_is_off_by_default(panel):
     for _ in range(6):
-        assert (
-            plugin_post(panel, "usageupdate", reseller_pass="bad").text
-            == "KaziWhmcs: Bad password."
-        )
+        assert plugin_post(panel, "usageupdate", reseller_pass="bad").text == "KaziWhmcs: Bad password."
     assert plugin_post(panel, "usageupdate").text == "success"
 
 

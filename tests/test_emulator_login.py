@@ -69,9 +69,7 @@ def test_an_unusable_customer_is_sent_back_to_a_disabled_notice(panel, status):
         response = login(panel, "example.com", "customer-pass-1", session)
         assert (response.status_code, response.headers["Location"]) == (302, "/index.php")
         notice = session.get(f"{panel.url}/index.php", timeout=5)
-        assert (
-            session.get(f"{panel.url}/client/index.php", allow_redirects=False).status_code == 302
-        )
+        assert session.get(f"{panel.url}/client/index.php", allow_redirects=False).status_code == 302
     assert "account is currently disabled" in notice.text
     assert panel.state.login_log[-1]["result"] == "disabled"
 

@@ -41,9 +41,7 @@ def test_answers_are_html_text_with_a_session_cookie(panel):
 def test_answers_are_gzipped_only_when_accepted(panel):
     url = f"{panel.url}{panel.endpoint}"
     data = {"reseller_name": "reseller1", "reseller_pass": "reseller-secret-1", "action": "x"}
-    zipped = requests.post(
-        url, data=data, headers={"Accept-Encoding": "gzip, deflate"}, stream=True
-    )
+    zipped = requests.post(url, data=data, headers={"Accept-Encoding": "gzip, deflate"}, stream=True)
     assert zipped.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(zipped.raw.read()) == b"Bad request"
     plain = requests.post(url, data=data, headers={"Accept-Encoding": "identity"})
@@ -96,11 +94,7 @@ def test_a_missing_login_field_is_a_bad_request_before_login(panel, missing):
         ("reseller1", "", "KaziWhmcs: The password field is empty."),
         ("reseller1", " {} ", "KaziWhmcs: The password field is empty."),
         ("", "x", "KaziWhmcs: The username field is empty."),
-        (
-            "admin",
-            "admin-pass",
-            "KaziWhmcs: Wrong user type. Only resellers can use the KaziWhmcs API",
-        ),
+        ("admin", "admin-pass", "KaziWhmcs: Wrong user type. Only resellers can use the KaziWhmcs API"),
         (
             "example.org",
             "customer-pass-1",
@@ -178,27 +172,19 @@ def test_create_without_a_needed_field_is_a_bad_request(panel, missing):
     ["short", "x" * 31, "pässword-1", "tab\tpassword"],
 )
 def test_create_refuses_passwords_the_panel_refuses_and_echoes_them(panel, password):
-    assert (
-        create(panel, admin_pass=password).text
-        == f"KaziWhmcs: '{password}' is not a valid password"
-    )
+    assert create(panel, admin_pass=password).text == f"KaziWhmcs: '{password}' is not a valid password"
 
 
 def test_spaces_inside_passwords_depend_on_the_panel_version(panel):
     assert create(panel, admin_pass="with space").text == "success"
     panel.state.configure(refuse_spaces=True)
-    refused = create(
-        panel, domain="other.example", admin_name="other.example", admin_pass="with space"
-    )
+    refused = create(panel, domain="other.example", admin_name="other.example", admin_pass="with space")
     assert refused.text == "KaziWhmcs: 'with space' is not a valid password"
 
 
 def test_the_minimum_password_length_is_configurable_but_never_below_six(panel):
     panel.state.configure(password_min_length=10)
-    assert (
-        create(panel, admin_pass="nine-char").text
-        == "KaziWhmcs: 'nine-char' is not a valid password"
-    )
+    assert create(panel, admin_pass="nine-char").text == "KaziWhmcs: 'nine-char' is not a valid password"
     panel.state.configure(password_min_length=2)
     assert create(panel, admin_pass="five5").text == "KaziWhmcs: 'five5' is not a valid password"
     assert create(panel, admin_pass="six-66").text == "success"
@@ -252,9 +238,7 @@ def test_create_refuses_domains_that_exist_or_are_not_allowed(panel, taken, doma
 
 def test_a_sub_zone_of_the_resellers_own_domain_is_allowed(panel):
     panel.state.seed_customer("mine.example", reseller="reseller1")
-    assert (
-        create(panel, domain="shop.mine.example", admin_name="shop.mine.example").text == "success"
-    )
+    assert create(panel, domain="shop.mine.example", admin_name="shop.mine.example").text == "success"
 
 
 def test_a_finished_deletion_frees_the_domain(panel):
@@ -371,22 +355,17 @@ def test_usage_is_a_php_serialized_list_with_byte_lengths(panel):
     panel.state.set_usage("xn--bcher-kva.example", disk_bytes=120_499_999, bw_bytes=2_500_000)
     response = plugin_post(panel, "usageupdate")
     assert response.status_code == 200
-    assert (
-        response.content
-        == (
-            'a:1:{i:0;a:5:{s:6:"domain";s:15:"bücher.example";s:9:"diskusage";i:120;'
-            's:9:"disklimit";s:4:"1000";s:7:"bwusage";i:3;s:7:"bwlimit";s:5:"10000";}}'
-        ).encode()
-    )
+    assert response.content == (
+        'a:1:{i:0;a:5:{s:6:"domain";s:15:"bücher.example";s:9:"diskusage";i:120;'
+        's:9:"disklimit";s:4:"1000";s:7:"bwusage";i:3;s:7:"bwlimit";s:5:"10000";}}'
+    ).encode()
 
 
 def test_usage_lists_every_customer_of_the_reseller_whatever_its_status(panel):
     panel.state.seed_reseller("reseller2", "reseller-secret-2")
     panel.state.seed_customer("theirs.example", reseller="reseller2")
     for status in ("ok", "disabled", "todelete", "toadd"):
-        panel.state.seed_customer(
-            f"{status}.example", reseller="reseller1", plan="Pro", status=status
-        )
+        panel.state.seed_customer(f"{status}.example", reseller="reseller1", plan="Pro", status=status)
     rows = loads(plugin_post(panel, "usageupdate").content)
     assert [row["domain"] for row in rows] == [
         "ok.example",
