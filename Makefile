@@ -15,9 +15,11 @@ run: $(VENV)/.installed
 	$(PY) -m kaziwhmcs_site.envfile
 	$(PY) manage.py rundemo
 
+# Lane 1: the embedded defaults (SQLite, ORM broker). Lane 2: PostgreSQL + Redis.
 test: $(VENV)/.installed
 	scripts/system-packages
-	$(PY) -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest $(PYTEST_ARGS)
+	PYTHON=$(PY) scripts/test-postgres-redis $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

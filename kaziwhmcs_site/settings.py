@@ -161,13 +161,22 @@ CLIENT_AREA_LINK_SECONDS = env.int("CLIENT_AREA_LINK_SECONDS", default=600)
 OPERATION_MAX_ATTEMPTS = env.int("OPERATION_MAX_ATTEMPTS", default=8)
 OPERATION_RETRY_BASE_SECONDS = env.float("OPERATION_RETRY_BASE_SECONDS", default=60.0)
 
-_task_timeout = int(PANEL_CONNECT_TIMEOUT + 2 * PANEL_READ_TIMEOUT) + 30
+# A task may make a few panel calls (an outcome check, then the action). A worker that dies
+# is noticed after Q_TIMEOUT (+ a margin) by the sweep; the ORM broker redelivers its task
+# after Q_RETRY, which must exceed Q_TIMEOUT or a slow task runs on two workers at once.
+_task_timeout = env.int(
+    "Q_TIMEOUT", default=int(PANEL_CONNECT_TIMEOUT + 2 * PANEL_READ_TIMEOUT) + 30
+)
+_task_retry = env.int("Q_RETRY", default=_task_timeout + 60)
+if _task_retry <= _task_timeout:
+    raise ImproperlyConfigured(
+        f"Q_RETRY ({_task_retry}) must be larger than Q_TIMEOUT ({_task_timeout})"
+    )
 Q_CLUSTER = {
-    "name": "kaziwhmcs",
+    "name": env.str("Q_CLUSTER_NAME", default="kaziwhmcs"),
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": _task_timeout,
-    # Must exceed timeout, or a slow task is delivered to a second worker.
-    "retry": _task_timeout + 60,
+    "retry": _task_retry,
     "max_attempts": 0,
     "poll": env.float("Q_POLL", default=0.2),
     "guard_cycle": env.float("Q_GUARD_CYCLE", default=0.5),

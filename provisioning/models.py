@@ -161,6 +161,7 @@ class Operation(models.Model):
         SUCCEEDED = "succeeded"
         FAILED = "failed"
         CANCELLED = "cancelled"
+        SUPERSEDED = "superseded"
 
     UNFINISHED = (State.QUEUED, State.RUNNING, State.RETRYING)
     SERVICE_COMMANDS = (
@@ -284,3 +285,18 @@ class UsageSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_id} on {self.day}"
+
+class ReconcileReport(models.Model):
+    """The outcome of one reconciliation run (bridge's services against the panels)."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    fixed = models.BooleanField(default=False, help_text="Corrective operations were queued.")
+    requested_by = models.CharField(max_length=255, blank=True)
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"reconciliation of {self.finished_at:%Y-%m-%d %H:%M}"

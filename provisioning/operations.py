@@ -9,15 +9,23 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from .imscp.errors import PanelError, PanelPermanentError, PanelTransientError
 from .models import Attempt, Operation, Server, Service
 from .panel_commands import CommandResult, command_apply, command_execute, command_refused
 from .redaction import MASK, redact_text
+from .superseding import operations_supersede
 
 logger = logging.getLogger(__name__)
+
+# Seconds past the task timeout before a RUNNING operation counts as abandoned (the guard
+# needs a cycle or two to stop a timed-out worker).
+OPERATION_STALE_MARGIN = 10
+# A QUEUED or due RETRYING operation enqueued this long ago and still not taken: its task
+# was lost (a broker that does not redeliver, a crash between commit and enqueue).
+REQUEUE_AFTER = timedelta(minutes=2)
 
 Command = Operation.Command
 State = Operation.State
@@ -102,6 +110,8 @@ def operation_request(
             created_at=now,
             updated_at=now,
         )
+        if command == Command.TERMINATE and service is not None:
+            operations_supersede(op, now)
         transaction.on_commit(lambda: operation_enqueue(op.pk))
         return op, True
 
@@ -176,7 +186,9 @@ def operation_retry(op: Operation, *, source: str, requested_by: str) -> tuple[O
 
 
 def _stale_before(now: datetime) -> datetime:
-    return now - timedelta(seconds=settings.Q_CLUSTER["timeout"] + 30)
+    # No task lives longer than the cluster's timeout: a RUNNING row untouched for longer
+    # was left by a worker that died (SIGKILL, host lost), maybe after it acted.
+    return now - timedelta(seconds=settings.Q_CLUSTER["timeout"] + OPERATION_STALE_MARGIN)
 
 
 def _claim(op: Operation, now: datetime) -> bool:
@@ -344,14 +356,35 @@ def _finish_transient(op: Operation, error: PanelTransientError, started: dateti
 
 def operations_sweep(now: datetime | None = None) -> int:
     """Enqueue what is due: retries whose time came, and operations left behind
-    (a lost enqueue, a killed worker). Returns how many were enqueued."""
+    (a lost enqueue, a killed worker). Returns how many were enqueued.
+
+    Each due row is touched (updated_at) when enqueued so that a sweep every minute does
+    not pile up copies of one task while the workers are busy; a copy that is lost
+    anyway is sent again after REQUEUE_AFTER. Operations waiting behind an earlier one of
+    their service are left alone: the finisher of that one enqueues them."""
     now = now or timezone.now()
-    due = Operation.objects.filter(
-        Q(state=State.RETRYING, next_attempt_at__lte=now)
-        | Q(state=State.QUEUED, updated_at__lt=now - timedelta(minutes=2))
-        | Q(state=State.RUNNING, updated_at__lt=_stale_before(now))
-    ).values_list("id", flat=True)
-    ids = list(due[:1000])
-    for operation_id in ids:
+    lost = now - REQUEUE_AFTER
+    earlier_unfinished = Operation.objects.filter(
+        service_id=OuterRef("service_id"), state__in=Operation.UNFINISHED, id__lt=OuterRef("id")
+    )
+    due = (
+        Operation.objects.filter(
+            Q(state=State.RETRYING, next_attempt_at__lte=now)
+            & (Q(updated_at__lt=F("next_attempt_at")) | Q(updated_at__lt=lost))
+            | Q(state=State.QUEUED, updated_at__lt=lost)
+            | Q(state=State.RUNNING, updated_at__lt=_stale_before(now))
+        )
+        .exclude(Exists(earlier_unfinished))
+        .order_by("id")
+        .values_list("id", "state")
+    )
+    rows = list(due[:SWEEP_BATCH])
+    for operation_id, state in rows:
+        if state != State.RUNNING:
+            # The claim of a RUNNING row needs its old updated_at: leave it as it is.
+            Operation.objects.filter(pk=operation_id, state=state).update(updated_at=now)
         operation_enqueue(operation_id)
-    return len(ids)
+    return len(rows)
+
+
+SWEEP_BATCH = 1000

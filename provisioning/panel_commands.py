@@ -86,8 +86,20 @@ def _guard_ownership(op: Operation, target: panel.PanelTarget) -> str:
     return "ownership verified in the reseller's account list"
 
 
+# What a customer login shows once the command took effect (the usage list has no status).
+_LOGIN_AFTER = {
+    Command.SUSPEND: panel.LoginResult.DISABLED,
+    Command.UNSUSPEND: panel.LoginResult.OK,
+}
+
+
 def _status_command(op: Operation, target: panel.PanelTarget) -> CommandResult:
     note = _guard_ownership(op, target)
+    if op.outcome_unknown and op.command in _LOGIN_AFTER and op.service.password:
+        # An earlier attempt may have acted: read the panel's state before acting again.
+        seen = panel.customer_login_check(target, op.service.domain_ascii, op.service.password)
+        if seen == _LOGIN_AFTER[op.command]:
+            return CommandResult(note="an earlier attempt had already done it (customer login)")
     action = {
         Command.SUSPEND: panel.suspend,
         Command.UNSUSPEND: panel.unsuspend,

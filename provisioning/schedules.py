@@ -6,6 +6,7 @@ SCHEDULES = {
     # name: (function, schedule type, minutes)
     "kaziwhmcs: daily usage import": ("provisioning.tasks.usage_update_all", "D", None),
     "kaziwhmcs: operations sweep": ("provisioning.tasks.operations_sweep", "I", 1),
+    "kaziwhmcs: daily reconciliation report": ("provisioning.tasks.reconcile_report", "D", None),
 }
 
 

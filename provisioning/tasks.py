@@ -26,3 +26,11 @@ def usage_update_all() -> int:
         )
         count += created
     return count
+
+
+def reconcile_report() -> int:
+    """The daily reconciliation, in report mode (nothing queued): the dashboard shows it."""
+    from .reconcile import reconcile_run
+
+    report = reconcile_run(requested_by=f"daily reconciliation {timezone.now():%Y-%m-%d}")
+    return report.pk

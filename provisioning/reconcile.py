@@ -1,0 +1,179 @@
+"""Reconciliation: the bridge's services against the panels' accounts.
+
+Three kinds of drift per server: accounts on the panel the bridge does not know (panel
+only), services the bridge believes on the panel that the panel does not list (bridge
+only), and accounts whose state differs (state mismatch). The panel's account list
+carries no status, so the state is read where the protocol allows it: a login as the
+customer with the password the bridge holds tells active from disabled. `fix` queues the
+corrective operations through `operation_request`, like any other order."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from .domains import domain_ascii
+from .imscp import client as panel
+from .imscp.errors import PanelError, PanelUsageUnsupported
+from .models import Operation, ReconcileReport, Server, Service
+from .operations import operation_request
+
+Status = Service.Status
+Command = Operation.Command
+Progress = Callable[[int, int], None]
+
+ON_PANEL = (Status.ACTIVE, Status.SUSPENDED)
+LOGIN_STATE = {panel.LoginResult.OK: "active", panel.LoginResult.DISABLED: "disabled"}
+
+
+@dataclass
+class ServerDrift:
+    server_id: int
+    name: str
+    listed: int = 0
+    panel_only: list[str] = field(default_factory=list)
+    bridge_only: list[dict] = field(default_factory=list)
+    mismatches: list[dict] = field(default_factory=list)
+    degraded: str = ""  # why part of the comparison could not be made
+    error: str = ""  # why the server could not be compared at all
+    fixes: list[dict] = field(default_factory=list)
+
+
+def _service_row(service: Service, **extra) -> dict:
+    return {"serviceid": service.whmcs_id, "domain": service.domain, **extra}
+
+
+def _panel_state(target: panel.PanelTarget, service: Service) -> str | None:
+    """active / disabled from a customer login, None when the login tells nothing."""
+    result = panel.customer_login_check(target, service.domain_ascii, service.password)
+    return LOGIN_STATE.get(result)
+
+
+def server_compare(server: Server, progress: Progress | None = None) -> ServerDrift:
+    drift = ServerDrift(server_id=server.whmcs_id, name=str(server))
+    target = panel.PanelTarget.for_server(server)
+    try:
+        listed = {domain_ascii(entry.domain): entry.domain for entry in panel.usageupdate(target)}
+    except PanelUsageUnsupported:
+        drift.degraded = drift.error = (
+            "this panel cannot report usage (KaziWhmcs 1.0.0 on i-MSCP 1.2.3+), so its "
+            "accounts cannot be listed: not compared"
+        )
+        return drift
+    except PanelError as exc:
+        drift.error = f"the panel's account list could not be read: {exc.message}"
+        return drift
+    drift.listed = len(listed)
+    services = list(Service.objects.filter(server=server).order_by("id"))
+    known = {s.domain_ascii for s in services}
+    drift.panel_only = sorted(listed[d] for d in listed.keys() - known)
+    logins_usable = True
+    for done, service in enumerate(services, 1):
+        is_listed = service.domain_ascii in listed
+        if service.status in ON_PANEL and service.on_panel and not is_listed:
+            drift.bridge_only.append(_service_row(service, bridge=service.status))
+        elif is_listed and not service.on_panel and service.status != Status.TERMINATED:
+            drift.mismatches.append(_service_row(service, bridge=service.status, panel="exists"))
+        elif is_listed and service.status in ON_PANEL and logins_usable:
+            try:
+                state = _panel_state(target, service)
+            except PanelError as exc:
+                state, drift.degraded = None, f"customer logins failed: {exc.message}"
+                logins_usable = False
+            if state is None and logins_usable:
+                # A refused login counts towards the panel's brute-force lock for the
+                # bridge's address: stop after the first one.
+                logins_usable = False
+                drift.degraded = (
+                    f"the panel refused the login of '{service.domain}' (password changed on "
+                    "the panel?): states of the remaining accounts not compared"
+                )
+            expected = "active" if service.status == Status.ACTIVE else "disabled"
+            if state is not None and state != expected:
+                drift.mismatches.append(_service_row(service, bridge=service.status, panel=state))
+        if progress:
+            progress(done, len(services))
+    return drift
+
+
+def _request(command: str, service: Service) -> dict:
+    op, created = operation_request(
+        command,
+        server=service.server,
+        service=service,
+        source=Operation.Source.SYSTEM,
+        requested_by="reconcile --fix",
+    )
+    return {"serviceid": service.whmcs_id, "command": command, "operation": op.pk, "new": created}
+
+
+def drift_fix(drift: ServerDrift) -> list[dict]:
+    """Queue what brings the panel back to what billing says. Accounts only on the panel
+    are reported, never deleted: the bridge cannot know what they hold."""
+    fixes = []
+    ids = [row["serviceid"] for row in drift.bridge_only + drift.mismatches]
+    services = {s.whmcs_id: s for s in Service.objects.filter(whmcs_id__in=ids)}
+    for row in drift.bridge_only:
+        service = services[row["serviceid"]]
+        with transaction.atomic():
+            # The account is gone: record that, then create it again as billing wants.
+            Service.objects.filter(pk=service.pk).update(on_panel=False)
+            service.on_panel = False
+            fixes.append(_request(Command.CREATE, service))
+            if service.status == Status.SUSPENDED:
+                fixes.append(_request(Command.SUSPEND, service))
+    for row in drift.mismatches:
+        service = services[row["serviceid"]]
+        if row["panel"] == "exists":
+            continue  # a pending create adopts it; nothing else to decide for billing
+        wanted = Command.SUSPEND if service.status == Status.SUSPENDED else Command.UNSUSPEND
+        observed = Status.ACTIVE if row["panel"] == "active" else Status.SUSPENDED
+        with transaction.atomic():
+            # Record the panel's truth first, or the request would be "already in effect".
+            Service.objects.filter(pk=service.pk).update(status=observed)
+            service.status = observed
+            fixes.append(_request(wanted, service))
+    return fixes
+
+
+def reconcile_run(
+    *,
+    server_id: int | None = None,
+    fix: bool = False,
+    requested_by: str = "",
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ReconcileReport:
+    """Compare every active server (or the one with WHMCS id `server_id`), optionally fix,
+    and store the report (the dashboard shows the last one)."""
+    started = timezone.now()
+    servers = Server.objects.filter(active=True)
+    if server_id is not None:
+        servers = Server.objects.filter(whmcs_id=server_id)
+        if not servers.exists():
+            raise ValueError(f"no server with WHMCS id {server_id}")
+    results = []
+    for server in servers:
+        step = (lambda done, total, s=server: progress(str(s), done, total)) if progress else None
+        drift = server_compare(server, step)
+        if fix and not drift.error:
+            drift.fixes = drift_fix(drift)
+        results.append(drift)
+    report = {
+        "servers": [vars(d) for d in results],
+        "totals": {
+            "servers": len(results),
+            "servers_not_compared": sum(bool(d.error) for d in results),
+            "panel_only": sum(len(d.panel_only) for d in results),
+            "bridge_only": sum(len(d.bridge_only) for d in results),
+            "mismatches": sum(len(d.mismatches) for d in results),
+            "fixes": sum(len(d.fixes) for d in results),
+        },
+    }
+    return ReconcileReport.objects.create(
+        started_at=started,
+        finished_at=timezone.now(),
+        fixed=fix,
+        requested_by=requested_by,
+        report=report,
+    )

@@ -1,0 +1,293 @@
+"""The soak: many services, every command, duplicate deliveries, random panel faults and a
+worker killed mid-run; then a count of what went wrong. `manage.py soak` runs it on a
+throwaway database; the test suite runs a small one.
+
+The workers run with short panel timeouts and a short backoff (see WORKER_ENV) so a run
+takes minutes, and the driver runs the sweep every second instead of every minute."""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.test import Client, override_settings
+
+from .imscp.emulator import Emulator
+from .models import Operation, Service
+from .operations import operations_sweep
+from .signing import webhook_headers
+
+ROOT = Path(__file__).resolve().parent.parent
+RESELLER, RESELLER_PASSWORD = "soak-reseller", "soak-reseller-pass"
+COMMANDS = ("CreateAccount", "SuspendAccount", "UnsuspendAccount", "TerminateAccount")
+PANEL_STATUS = {"ok": "active", "disabled": "suspended", "todelete": "terminated", None: "pending"}
+READ_TIMEOUT = 1.0
+# Panel delays longer than the read timeout but shorter than the first retry: the panel
+# has finished a held request before the bridge asks again (as a real panel's PHP time
+# limit ensures with the default 60 s backoff).
+WORKER_ENV = {
+    "PANEL_READ_TIMEOUT": str(READ_TIMEOUT),
+    "OPERATION_RETRY_BASE_SECONDS": "2",
+    "Q_TIMEOUT": "10",
+    "Q_RETRY": "20",
+    "Q_POLL": "0.05",
+    "Q_GUARD_CYCLE": "0.2",
+}
+FAULTS = (
+    ("http500", {}),
+    ("garbage", {"status": 502}),
+    ("drop", {}),
+    ("delay", {"seconds": READ_TIMEOUT + 0.3}),
+    ("act_then_timeout", {"seconds": READ_TIMEOUT + 0.3}),
+    ("act_then_timeout", {"drop": True}),
+)
+
+
+@dataclass
+class SoakResult:
+    accepted: int = 0
+    replayed: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    superseded: int = 0
+    retried: int = 0
+    repeated: int = 0  # idempotent actions sent again after an unknown outcome
+    duplicates: int = 0
+    mismatches: int = 0
+    unfinished: int = 0
+    faults: int = 0
+    seconds: float = 0.0
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.duplicates == self.mismatches == self.unfinished == 0
+
+
+def database_url() -> str:
+    """DATABASE_URL of the database this process uses, for the worker processes."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    host = db["HOST"] or "localhost"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}{port}/{db['NAME']}"
+
+
+class _Cluster:
+    def __init__(self, workers: int, log: Path):
+        env = {**os.environ, **WORKER_ENV, "DATABASE_URL": database_url()}
+        env["Q_WORKERS"] = str(workers)
+        self.log = open(log, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        try:
+            if sig != signal.SIGKILL:
+                self.process.send_signal(sig)
+                self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        self.log.close()
+
+
+def _fault_arming(emulator: Emulator, rate: float, rng: random.Random, stop: threading.Event):
+    """Keep the share of faulted panel requests near `rate` (one-shot faults)."""
+    state, armed = emulator.state, 0
+    while not stop.is_set():
+        while armed < rate * (len(state.request_log) + 10):
+            kind, options = rng.choice(FAULTS)
+            state.add_fault(kind, count=1, **options)
+            armed += 1
+        stop.wait(0.02)
+    state.clear_faults()
+    return armed
+
+
+def _body(n: int, command: str, emulator: Emulator) -> dict:
+    return {
+        "event_id": f"soak-{n}-{command}-{time.time_ns()}",
+        "command": command,
+        "params": {
+            "serviceid": 1_000_000 + n,
+            "userid": 1_000_000 + n,
+            "pid": 1,
+            "serverid": 1,
+            "domain": f"soak{n}.example.com",
+            "username": f"soak{n}",
+            "password": f"Soak-pass-{n:05d}",
+            "configoption1": "Basic",
+            "serverhostname": emulator.host_port,
+            "serversecure": "",
+            "serverusername": RESELLER,
+            "serverpassword": RESELLER_PASSWORD,
+            "clientsdetails": {
+                "userid": 1_000_000 + n,
+                "firstname": "Soak",
+                "lastname": f"Client {n}",
+                "email": f"soak{n}@example.com",
+            },
+        },
+    }
+
+
+def _send(client: Client, body: dict) -> int:
+    raw = json.dumps(body).encode()
+    headers = {k: v for k, v in webhook_headers(raw).items() if k != "Content-Type"}
+    response = client.post(
+        "/webhooks/whmcs/", data=raw, content_type="application/json", headers=headers
+    )
+    if response.status_code not in (200, 202):
+        raise RuntimeError(f"webhook answered {response.status_code}: {response.content[:300]}")
+    return response.status_code
+
+
+def soak_run(
+    *,
+    services: int,
+    workers: int,
+    fault_rate: float,
+    log_dir: Path,
+    seed: int = 1,
+    timeout: float = 600,
+    out=sys.stdout,
+) -> SoakResult:
+    """Run the soak against the current (empty, migrated) database."""
+    rng, result, started = random.Random(seed), SoakResult(), time.monotonic()
+    emulator = Emulator().start("127.0.0.1", 0)
+    emulator.state.seed_reseller(RESELLER, RESELLER_PASSWORD)
+    emulator.state.seed_plan(RESELLER, "Basic")
+    stop = threading.Event()
+    armed: list[int] = []
+    arming = threading.Thread(
+        target=lambda: armed.append(_fault_arming(emulator, fault_rate, rng, stop)), daemon=True
+    )
+    per_cluster = max(1, workers // 2)
+    clusters = [_Cluster(per_cluster, log_dir / f"soak-cluster{n}.log") for n in range(2)]
+    client = Client(SERVER_NAME="localhost")
+    # Each service gets a prefix of the lifecycle; the services' steps are interleaved.
+    plans = {n: COMMANDS[: rng.randint(1, 4)] for n in range(services)}
+    steps = [(n, i) for n in plans for i in range(len(plans[n]))]
+    rng.shuffle(steps)
+    sequence, next_step = [], dict.fromkeys(plans, 0)
+    for n, _ in steps:
+        sequence.append((n, plans[n][next_step[n]]))
+        next_step[n] += 1
+    short = {**settings.Q_CLUSTER, "timeout": int(WORKER_ENV["Q_TIMEOUT"])}
+    last_sweep = 0.0
+
+    def sweep():
+        nonlocal last_sweep
+        if time.monotonic() - last_sweep >= 1:
+            with override_settings(Q_CLUSTER=short):
+                operations_sweep()
+            last_sweep = time.monotonic()
+
+    try:
+        arming.start()
+        for index, (n, command) in enumerate(sequence, 1):
+            body = _body(n, command, emulator)
+            status = _send(client, body)
+            result.accepted += status == 202
+            if rng.random() < 0.1:  # WHMCS delivers the same event again
+                result.replayed += _send(client, body) == 200
+            if index == len(sequence) // 3:
+                out.write("killing one worker cluster (SIGKILL) and starting it again\n")
+                clusters[0].kill()
+                clusters[0] = _Cluster(per_cluster, log_dir / "soak-cluster0.log")
+            sweep()
+            if index % 500 == 0:
+                out.write(f"sent {index}/{len(sequence)} webhooks\n")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            left = Operation.objects.filter(state__in=Operation.UNFINISHED).count()
+            if left == 0:
+                break
+            sweep()
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        arming.join(timeout=5)
+        for cluster in clusters:
+            cluster.kill(signal.SIGTERM)
+        emulator.stop()
+    result.faults = armed[0] if armed else 0
+    _count(result, emulator)
+    result.seconds = round(time.monotonic() - started, 1)
+    return result
+
+
+def _count(result: SoakResult, emulator: Emulator) -> None:
+    states = Counter(Operation.objects.values_list("state", flat=True))
+    result.succeeded = states["succeeded"]
+    result.failed = states["failed"]
+    result.superseded = states["superseded"]
+    result.unfinished = sum(states[s] for s in Operation.UNFINISHED)
+    result.retried = Operation.objects.filter(attempts__gt=1).count()
+    # Creating is the one action that is not idempotent on the panel: a create applied
+    # twice for one domain (or refused because the account existed) is a duplicate.
+    # Suspend/unsuspend/terminate repeated after an unknown outcome change nothing more;
+    # they are counted apart.
+    applied = Counter()
+    for entry in emulator.state.requests:
+        domain = entry["fields"].get("domain")
+        if entry["answer"] == "success" or "already exists" in (entry["answer"] or ""):
+            applied[(domain, entry["action"])] += 1
+    wanted = Counter(
+        (domain, command.removesuffix("Account").lower())
+        for domain, command, request in Operation.objects.filter(state="succeeded").values_list(
+            "service__domain_ascii", "command", "request"
+        )
+        if request.get("note") != "already in effect"
+    )
+    for key, count in applied.items():
+        extra = count - wanted[key]
+        if extra > 0 and key[1] == "create":
+            result.duplicates += extra
+            result.details.append(f"create applied {count}x on {key[0]}")
+        elif extra > 0:
+            result.repeated += extra
+    for service in Service.objects.all():
+        account = emulator.state.customer(service.domain_ascii)
+        panel = PANEL_STATUS[account["status"] if account else None]
+        if panel != service.status:
+            result.mismatches += 1
+            result.details.append(f"{service.domain}: bridge {service.status}, panel {panel}")
+
+
+def soak_report(result: SoakResult) -> str:
+    lines = [
+        f"accepted:             {result.accepted} (plus {result.replayed} replayed deliveries)",
+        f"succeeded:            {result.succeeded}",
+        f"failed:               {result.failed}",
+        f"superseded:           {result.superseded}",
+        f"retried:              {result.retried} (faults armed: {result.faults})",
+        f"duplicates on panel:  {result.duplicates}",
+        f"repeated (idempotent): {result.repeated}",
+        f"mismatches:           {result.mismatches}",
+        f"unfinished:           {result.unfinished}",
+        f"time:                 {result.seconds} s",
+    ]
+    lines += [f"  {detail}" for detail in result.details[:20]]
+    return "\n".join(lines) + "\n"

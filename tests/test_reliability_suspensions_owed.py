@@ -1,0 +1,87 @@
+"""A suspension billing asked for stays owed (and listed) until it succeeds or an admin acts."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from provisioning.models import Operation, Service
+from provisioning.operations import operation_request, operation_retry, operation_run
+from provisioning.reliability import suspensions_owed
+from tests.factories import ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def service(server, panel):
+    service = ServiceFactory(
+        server=server, domain="shop.example.com", domain_ascii="shop.example.com", status="active"
+    )
+    Service.objects.filter(pk=service.pk).update(on_panel=True)
+    panel.state.seed_customer("shop.example.com", reseller="reseller1", password="Client-pass-123")
+    service.refresh_from_db()
+    return service
+
+
+def request(command, service):
+    op, _ = operation_request(command, server=service.server, service=service, source="webhook")
+    return op
+
+
+def run_until_finished(op):
+    while operation_run(op.pk) == "retrying":
+        Operation.objects.filter(pk=op.pk).update(next_attempt_at=timezone.now())
+    op.refresh_from_db()
+    return op
+
+
+def owed_domains():
+    return [item.service.domain for item in suspensions_owed()]
+
+
+def test_a_queued_suspension_is_owed_until_it_succeeds(service, panel):
+    suspend = request("SuspendAccount", service)
+    assert [item.operation.pk for item in suspensions_owed()] == [suspend.pk]
+    run_until_finished(suspend)
+    assert owed_domains() == []
+
+
+@override_settings(OPERATION_MAX_ATTEMPTS=2)
+def test_a_suspension_that_keeps_failing_stays_owed(service, panel):
+    panel.state.add_fault("http500")
+    suspend = run_until_finished(request("SuspendAccount", service))
+    assert suspend.state == "failed"
+    assert owed_domains() == ["shop.example.com"]
+    assert panel.state.customer("shop.example.com")["status"] == "ok"
+
+    panel.state.clear_faults()
+    retried, _ = operation_retry(suspend, source="admin", requested_by="admin")
+    assert owed_domains() == ["shop.example.com"], "still owed while the retry runs"
+    assert run_until_finished(retried).state == "succeeded"
+    assert owed_domains() == []
+
+
+@override_settings(OPERATION_MAX_ATTEMPTS=1)
+def test_an_unsuspend_from_billing_settles_the_debt(service, panel):
+    panel.state.add_fault("http500", count=1)
+    run_until_finished(request("SuspendAccount", service))
+    assert owed_domains() == ["shop.example.com"]
+    request("UnsuspendAccount", service)
+    assert owed_domains() == []
+
+
+def test_services_already_suspended_or_never_asked_are_not_listed(service, server):
+    ServiceFactory(server=server, status="active")
+    suspended = ServiceFactory(server=server, status="suspended")
+    Operation.objects.create(
+        command="SuspendAccount",
+        server=server,
+        service=suspended,
+        state="succeeded",
+        source="webhook",
+        created_at=timezone.now() - timedelta(days=1),
+        updated_at=timezone.now(),
+    )
+    assert owed_domains() == []

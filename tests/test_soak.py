@@ -1,0 +1,25 @@
+"""A small soak (50 services): every command, faults, a killed worker; nothing lost or doubled."""
+
+import io
+
+import pytest
+
+from provisioning.soak import soak_report, soak_run
+
+pytestmark = [pytest.mark.e2e]
+
+
+def test_a_small_soak_ends_with_no_duplicate_mismatch_or_unfinished_operation(
+    transactional_db, tmp_path
+):
+    out = io.StringIO()
+    result = soak_run(
+        services=50, workers=2, fault_rate=0.1, log_dir=tmp_path, seed=7, timeout=120, out=out
+    )
+    report = soak_report(result)
+    print(out.getvalue(), report)
+    assert "killing one worker cluster" in out.getvalue()
+    assert result.accepted >= 50
+    assert result.faults > 0 and result.retried > 0, "faults were met and retried"
+    assert (result.duplicates, result.mismatches, result.unfinished) == (0, 0, 0), report
+    assert result.failed == 0, report
