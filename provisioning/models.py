@@ -160,7 +160,6 @@ class Operation(models.Model):
         RETRYING = "retrying"
         SUCCEEDED = "succeeded"
         FAILED = "failed"
-        CANCELLED = "cancelled"
         SUPERSEDED = "superseded"
 
     UNFINISHED = (State.QUEUED, State.RUNNING, State.RETRYING)

@@ -32,7 +32,7 @@ def suspensions_owed() -> list[OwedSuspension]:
     last status command. Superseded and cancelled operations are not billing's last word."""
     last_status_op = (
         Operation.objects.filter(service=OuterRef("service_id"), command__in=STATUS_COMMANDS)
-        .exclude(state__in=(State.SUPERSEDED, State.CANCELLED))
+        .exclude(state=State.SUPERSEDED)
         .order_by("-id")
         .values("id")[:1]
     )

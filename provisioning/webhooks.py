@@ -33,7 +33,9 @@ def operation_json(op: Operation) -> dict:
     data = {
         "operation": str(op.pk),
         "command": op.command,
-        "state": op.state,
+        # The contract knows five states: superseded work is final and not done, so "failed"
+        # (its result says what superseded it).
+        "state": Operation.State.FAILED if op.state == Operation.State.SUPERSEDED else op.state,
         "result": op.result,
         "attempts": op.attempts,
         "updated_at": op.updated_at.isoformat(),

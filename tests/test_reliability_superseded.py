@@ -46,7 +46,9 @@ def test_a_termination_supersedes_the_waiting_suspend_and_password_change(servic
 
     assert operation_run(terminate.pk) == "succeeded", "nothing left in front of it"
     assert [r["action"] for r in panel.state.requests] == ["terminate"]
-    assert operation_json(suspend)["state"] == "superseded"
+    # WHMCS knows five states: superseded work reads as failed, with the reason.
+    assert operation_json(suspend)["state"] == "failed"
+    assert operation_json(suspend)["result"].startswith("Superseded by TerminateAccount")
 
 
 def test_a_suspend_waiting_for_its_retry_is_superseded_too(service, panel):
