@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
 from .models import Operation, Server, Service
+from .reliability import reconcile_last_report, suspensions_owed_operations
 
 State = Operation.State
-UNAPPLIED_SUSPENSION = (State.QUEUED, State.RUNNING, State.RETRYING, State.FAILED)
 
 
 @dataclass
@@ -111,26 +111,8 @@ def servers_failing(now: datetime) -> Section:
     return section
 
 
-def latest_suspension_state():
-    """Subquery: the state of a service's latest SuspendAccount operation."""
-    return Subquery(
-        Operation.objects.filter(service=OuterRef("pk"), command=Operation.Command.SUSPEND)
-        .order_by("-id")
-        .values("state")[:1]
-    )
-
-
-def suspension_not_applied():
-    """Active services whose latest SuspendAccount has not succeeded (yet)."""
-    return Service.objects.filter(status=Service.Status.ACTIVE).filter(
-        pk__in=Service.objects.annotate(last_suspend=latest_suspension_state())
-        .filter(last_suspend__in=UNAPPLIED_SUSPENSION)
-        .values("pk")
-    )
-
-
 def billing_suspended_panel_active(now: datetime) -> Section:
-    count = suspension_not_applied().count()
+    count = suspensions_owed_operations().count()
     return Section(
         "Billing says suspended, panel says active",
         [
@@ -144,12 +126,35 @@ def billing_suspended_panel_active(now: datetime) -> Section:
     )
 
 
+def last_reconciliation(now: datetime) -> Section:
+    report = reconcile_last_report()
+    section = Section(
+        "Last reconciliation with the panels",
+        empty="Not run yet (daily, or `manage.py reconcile`).",
+    )
+    if report is None:
+        return section
+    totals = report.report.get("totals", {})
+    url = reverse("admin:provisioning_reconcilereport_change", args=[report.pk])
+    section.rows.append(Row(f"{timesince(report.finished_at, now)} ago", "details", url))
+    for key, label in (
+        ("panel_only", "On the panel only"),
+        ("bridge_only", "In the bridge only"),
+        ("mismatches", "State differs"),
+        ("servers_not_compared", "Servers not compared"),
+    ):
+        count = totals.get(key, 0)
+        section.rows.append(Row(label, count, url, alert=bool(count)))
+    return section
+
+
 SECTIONS: list[Callable[[datetime], Section]] = [
     services_by_status,
     operations_last_day,
     oldest_unfinished,
     servers_failing,
     billing_suspended_panel_active,
+    last_reconciliation,
 ]
 
 

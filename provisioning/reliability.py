@@ -23,31 +23,31 @@ class OwedSuspension:
     operation: Operation  # the latest SuspendAccount: queued, running, retrying or failed
 
 
-def suspensions_owed() -> list[OwedSuspension]:
-    """Services whose last status command is a SuspendAccount that has not succeeded
-    (still being tried, or failed) while the account is active on the panel.
+def suspensions_owed_operations():
+    """The latest SuspendAccount of each service whose billing says suspended while the
+    account is active on the panel: its last status command is a suspension that has not
+    succeeded (still being tried, or failed).
 
     A service stays listed until the suspension succeeds or an admin acts: a retried
     suspension, an unsuspend or a termination (whatever its outcome) replaces it as the
-    last status command. Superseded and cancelled operations are not billing's last word."""
+    last status command. Superseded operations are not billing's last word."""
     last_status_op = (
         Operation.objects.filter(service=OuterRef("service_id"), command__in=STATUS_COMMANDS)
         .exclude(state=State.SUPERSEDED)
         .order_by("-id")
         .values("id")[:1]
     )
-    owed = (
-        Operation.objects.filter(
-            command=Command.SUSPEND,
-            service__status=Service.Status.ACTIVE,
-            service__on_panel=True,
-            id=Subquery(last_status_op),
-        )
-        .exclude(state=State.SUCCEEDED)
-        .select_related("service__server", "service__client")
-        .order_by("id")
-    )
-    return [OwedSuspension(service=op.service, operation=op) for op in owed]
+    return Operation.objects.filter(
+        command=Command.SUSPEND,
+        service__status=Service.Status.ACTIVE,
+        service__on_panel=True,
+        id=Subquery(last_status_op),
+    ).exclude(state=State.SUCCEEDED)
+
+
+def suspensions_owed() -> list[OwedSuspension]:
+    owed = suspensions_owed_operations().select_related("service__server", "service__client")
+    return [OwedSuspension(service=op.service, operation=op) for op in owed.order_by("id")]
 
 
 def reconcile_last_report() -> ReconcileReport | None:

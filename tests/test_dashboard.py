@@ -64,14 +64,14 @@ def test_servers_whose_last_test_failed_are_listed(admin_client):
 
 
 def test_an_active_service_whose_suspension_did_not_succeed_is_flagged(admin_client):
-    failed = ServiceFactory(status="active", domain="failed.example")
+    failed = ServiceFactory(status="active", on_panel=True, domain="failed.example")
     OperationFactory(service=failed, command="SuspendAccount", state="failed")
-    pending = ServiceFactory(status="active", domain="pending.example")
+    pending = ServiceFactory(status="active", on_panel=True, domain="pending.example")
     OperationFactory(service=pending, command="SuspendAccount", state="retrying")
-    resumed = ServiceFactory(status="active", domain="resumed.example")
+    resumed = ServiceFactory(status="active", on_panel=True, domain="resumed.example")
     OperationFactory(service=resumed, command="SuspendAccount", state="failed")
     OperationFactory(service=resumed, command="SuspendAccount", state="succeeded")
-    done = ServiceFactory(status="suspended", domain="done.example")
+    done = ServiceFactory(status="suspended", on_panel=True, domain="done.example")
     OperationFactory(service=done, command="SuspendAccount", state="succeeded")
     row = section("Billing says suspended").rows[0]
     assert row.value == 2 and row.alert
@@ -86,7 +86,7 @@ def test_the_admin_index_shows_every_section_in_a_constant_number_of_queries(adm
         page = admin_client.get(reverse("admin:index")).content.decode()
     for built in dashboard_sections():
         assert built.title.replace(",", "") in page.replace(",", "")
-    assert len(SECTIONS) == 5
+    assert len(SECTIONS) == 6
     OperationFactory.create_batch(30, state="failed")
     ServerFactory.create_batch(5, last_test_ok=False)
     with CaptureQueriesContext(connection) as many:
@@ -97,3 +97,21 @@ def test_the_admin_index_shows_every_section_in_a_constant_number_of_queries(adm
 def test_staff_without_the_view_permissions_see_no_dashboard(client):
     client.force_login(staff_user())
     assert "Services by status" not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_the_last_reconciliation_report_is_shown_with_its_drift(admin_client):
+    from provisioning.models import ReconcileReport
+
+    assert section("Last reconciliation").rows == []
+    now = timezone.now()
+    ReconcileReport.objects.create(
+        started_at=now,
+        finished_at=now,
+        requested_by="schedule",
+        report={"servers": [], "totals": {"panel_only": 2, "bridge_only": 0, "mismatches": 1}},
+    )
+    rows = {row.label: row for row in section("Last reconciliation").rows}
+    assert (rows["On the panel only"].value, rows["State differs"].value) == (2, 1)
+    assert rows["On the panel only"].alert and not rows["In the bridge only"].alert
+    page = admin_client.get(rows["On the panel only"].url).content.decode()
+    assert "&quot;panel_only&quot;: 2" in page

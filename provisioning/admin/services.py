@@ -13,12 +13,12 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
-from ..dashboard import suspension_not_applied
 from ..domains import DomainError, domain_normalize
 from ..imscp.client import panel_base_url
 from ..models import Operation, Service
 from ..panel_login import panel_login_record, panel_login_response
 from ..passwords import password_generate, password_problem
+from ..reliability import suspensions_owed_operations
 from ..service_actions import services_command, services_usage_refresh
 from ..signing import client_area_query
 from .display import badge, usage_bar
@@ -63,7 +63,7 @@ class SuspensionFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "unapplied":
-            return queryset.filter(pk__in=suspension_not_applied().values("pk"))
+            return queryset.filter(pk__in=suspensions_owed_operations().values("service_id"))
         return queryset
 
 

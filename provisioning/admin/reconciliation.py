@@ -1,0 +1,37 @@
+import json
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from ..models import ReconcileReport
+
+
+@admin.register(ReconcileReport)
+class ReconcileReportAdmin(admin.ModelAdmin):
+    """Read-only: reports are written by `manage.py reconcile` and its daily schedule."""
+
+    list_display = ["finished_at", "requested_by", "fixed", "drift"]
+    fields = ["started_at", "finished_at", "requested_by", "fixed", "report_view"]
+    readonly_fields = fields
+
+    @admin.display(description="drift")
+    def drift(self, report: ReconcileReport) -> str:
+        totals = report.report.get("totals", {})
+        return (
+            f"{totals.get('panel_only', 0)} panel only, "
+            f"{totals.get('bridge_only', 0)} bridge only, "
+            f"{totals.get('mismatches', 0)} mismatches"
+        )
+
+    @admin.display(description="report")
+    def report_view(self, report: ReconcileReport) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(report.report, indent=2, ensure_ascii=False))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
