@@ -17,10 +17,13 @@ class ReconcileReportAdmin(admin.ModelAdmin):
     @admin.display(description="drift")
     def drift(self, report: ReconcileReport) -> str:
         totals = report.report.get("totals", {})
-        return (
-            f"{totals.get('panel_only', 0)} panel only, "
-            f"{totals.get('bridge_only', 0)} bridge only, "
-            f"{totals.get('mismatches', 0)} mismatches"
+        return ", ".join(
+            f"{totals.get(key, 0)} {label}"
+            for key, label in (
+                ("panel_only", "panel only"),
+                ("bridge_only", "bridge only"),
+                ("mismatches", "mismatches"),
+            )
         )
 
     @admin.display(description="report")
