@@ -285,6 +285,7 @@ class UsageSample(models.Model):
     def __str__(self) -> str:
         return f"{self.service_id} on {self.day}"
 
+
 class ReconcileReport(models.Model):
     """The outcome of one reconciliation run (bridge's services against the panels)."""
 
