@@ -189,3 +189,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Performance (see docs/performance.md) ---
+# Keep database connections between requests on SQLite too: django-q2's ORM broker calls
+# close_old_connections() on every enqueue, and with CONN_MAX_AGE=0 that closed and reopened
+# the SQLite connection (PRAGMAs included) twice per webhook.
+DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
