@@ -35,7 +35,11 @@ def main(argv: list[str] | None = None) -> int:
             # What a session-less client does: requests.post opens and closes a connection.
             response = requests.post(
                 f"{panel_url}/kaziwhmcs",
-                data={**data, "action": "unsuspend", "domain": f"customer{i % 10 + 1}.example.test"},
+                data={
+                    **data,
+                    "action": "unsuspend",
+                    "domain": f"customer{i % 10 + 1}.example.test",
+                },
                 timeout=(5, 60),
             )
             if response.text.strip() != "success":
@@ -55,8 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     n = per_round * args.rounds
     figures.heading(f"connection reuse, {n} panel calls each (sequential)")
     for name in ways:
-        figures.line(name, f"{n / seconds[name]:7.0f} calls/s  "
-                     f"{seconds[name] / n * 1000:5.2f} ms/call  errors {errors[name]}")
+        figures.line(
+            name,
+            f"{n / seconds[name]:7.0f} calls/s  "
+            f"{seconds[name] / n * 1000:5.2f} ms/call  errors {errors[name]}",
+        )
     ratio = seconds["new connection per call"] / seconds["keep-alive session"]
     figures.line("ratio keep-alive/new connection", f"{ratio:.2f}x faster")
     ok = figures.target(ratio > 1.0, f"keep-alive faster than a new connection ({ratio:.2f}x)")

@@ -10,7 +10,11 @@ def django_start(database_url: str, **extra: str) -> None:
     os.environ.update(extra)
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "kaziwhmcs_site.settings"
+    import warnings
+
     import django
+
+    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise, no static
 
     django.setup()
     from django.core.management import call_command

@@ -44,8 +44,12 @@ def queries_per_webhook() -> int:
     )
     with sqlite_database() as url:
         out = subprocess.run(
-            [sys.executable, "-c", code, url], env=bench_env(), cwd=ROOT, check=True,
-            capture_output=True, text=True,
+            [sys.executable, "-c", code, url],
+            env=bench_env(),
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
         )
     return int(out.stdout.strip().splitlines()[-1]), out.stderr
 
@@ -64,8 +68,9 @@ def ingest_compare(database: str, url: str, args) -> bool:
     env = bench_env(DATABASE_URL=url)
     manage(env, "migrate")
     base_env = {**env, "DJANGO_SETTINGS_MODULE": "benchmarks.baseline_site"}
-    subprocess.run([sys.executable, "-m", "benchmarks.baseline_site"], env=base_env, cwd=ROOT,
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.baseline_site"], env=base_env, cwd=ROOT, check=True
+    )
     app = "django.core.wsgi:get_wsgi_application()"
     run = uuid.uuid4().hex[:8]
     per_round = max(1, args.webhooks // args.rounds)
@@ -77,7 +82,7 @@ def ingest_compare(database: str, url: str, args) -> bool:
         gunicorn("kaziwhmcs_site.wsgi", env) as bridge_url,
     ):
         targets = {"baseline": baseline_url, "bridge": bridge_url}
-        for name, target_url in targets.items():
+        for target_url in targets.values():
             post_all(target_url, PATH, warm, args.connections)
         for r in range(args.rounds):
             chunk = bodies[r * per_round : (r + 1) * per_round]

@@ -26,7 +26,9 @@ def data_seed(n: int) -> int:
     now = timezone.now()
     servers = [
         Server.objects.create(
-            whmcs_id=s, hostname=f"panel{s}.example.test", reseller_username="r",
+            whmcs_id=s,
+            hostname=f"panel{s}.example.test",
+            reseller_username="r",
             reseller_password="p",
         )
         for s in (1, 2, 3)
@@ -41,9 +43,15 @@ def data_seed(n: int) -> int:
         services = Service.objects.bulk_create(
             [
                 Service(
-                    whmcs_id=i, client=clients[i % 50], product=product, server=servers[i % 3],
-                    domain=f"site{i:06d}.example.test", domain_ascii=f"site{i:06d}.example.test",
-                    status=statuses[i % 4], on_panel=True, disk_usage=i % 1000,
+                    whmcs_id=i,
+                    client=clients[i % 50],
+                    product=product,
+                    server=servers[i % 3],
+                    domain=f"site{i:06d}.example.test",
+                    domain_ascii=f"site{i:06d}.example.test",
+                    status=statuses[i % 4],
+                    on_panel=True,
+                    disk_usage=i % 1000,
                     bw_usage=i % 5000,
                 )
                 for i in range(start, stop + 1)
@@ -52,9 +60,15 @@ def data_seed(n: int) -> int:
         Operation.objects.bulk_create(
             [
                 Operation(
-                    command=Operation.Command.CREATE, server=s.server, service=s,
-                    state=Operation.State.SUCCEEDED, source=Operation.Source.WEBHOOK,
-                    result="success", created_at=now, updated_at=now, attempts=1,
+                    command=Operation.Command.CREATE,
+                    server=s.server,
+                    service=s,
+                    state=Operation.State.SUCCEEDED,
+                    source=Operation.Source.WEBHOOK,
+                    result="success",
+                    created_at=now,
+                    updated_at=now,
+                    attempts=1,
                     request={"domain": s.domain},
                 )
                 for s in services

@@ -20,8 +20,11 @@ def panel_target(url: str):
     from provisioning.imscp.client import PanelTarget
 
     return PanelTarget(
-        base_url=url, endpoint_path="/kaziwhmcs", reseller_name=RESELLER[0],
-        reseller_pass=RESELLER[1], verify=False,
+        base_url=url,
+        endpoint_path="/kaziwhmcs",
+        reseller_name=RESELLER[0],
+        reseller_pass=RESELLER[1],
+        verify=False,
     )
 
 

@@ -16,7 +16,13 @@ from . import figures
 from .load import create_body, post_all
 from .panel_calls import calls_run, client_configure, panel_target
 from .servers import (
-    bench_env, emulator_process, emulator_seed, gunicorn, manage, qcluster, redis_server,
+    bench_env,
+    emulator_process,
+    emulator_seed,
+    gunicorn,
+    manage,
+    qcluster,
+    redis_server,
     sqlite_database,
 )
 
@@ -96,10 +102,15 @@ def main(argv: list[str] | None = None) -> int:
             bridge_rate = succeeded / seconds
             ratio = bridge_rate / direct_rate
             figures.heading(f"pipeline overhead, {broker} broker ({args.delay * 1000:g} ms panel)")
-            figures.line("direct client, concurrency 2", f"{direct_rate:7.1f} calls/s "
-                         f"(errors {err_a + err_b})")
-            figures.line("bridge, qcluster 2 workers", f"{bridge_rate:7.1f} operations/s "
-                         f"({succeeded} succeeded, {failed} failed, {seconds:.1f} s)")
+            figures.line(
+                "direct client, concurrency 2",
+                f"{direct_rate:7.1f} calls/s (errors {err_a + err_b})",
+            )
+            figures.line(
+                "bridge, qcluster 2 workers",
+                f"{bridge_rate:7.1f} operations/s "
+                f"({succeeded} succeeded, {failed} failed, {seconds:.1f} s)",
+            )
             figures.line("ratio bridge/direct", f"{ratio:.2f}x")
             ok &= figures.target(ratio >= 0.8, f"bridge >= 0.8x direct ({ratio:.2f}x)")
             ok &= figures.target(failed == 0 and succeeded == n, "every operation succeeded")

@@ -1,6 +1,6 @@
 """Every benchmark in turn (`make bench`); exit status 1 when a target is missed.
 
-    python -m benchmarks.run_all [--quick]   (--quick: small sizes, for a smoke run)
+python -m benchmarks.run_all [--quick]   (--quick: small sizes, for a smoke run)
 """
 
 import sys
@@ -20,8 +20,11 @@ def main(argv: list[str]) -> int:
     quick = "--quick" in argv
     missed = []
     for name, module in (
-        ("ingest", ingest), ("pipeline", pipeline), ("usage_import", usage_import),
-        ("pages", pages), ("connections", connections),
+        ("ingest", ingest),
+        ("pipeline", pipeline),
+        ("usage_import", usage_import),
+        ("pages", pages),
+        ("connections", connections),
     ):
         if module.main(QUICK[name] if quick else []) != 0:
             missed.append(name)

@@ -108,8 +108,19 @@ def redis_server() -> Iterator[str]:
     """A REDIS_URL for a throwaway redis-server (no persistence)."""
     port = free_port()
     subprocess.run(
-        ["redis-server", "--port", str(port), "--daemonize", "yes", "--save", "",
-         "--appendonly", "no", "--bind", "127.0.0.1"],
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--daemonize",
+            "yes",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--bind",
+            "127.0.0.1",
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
     )
@@ -126,7 +137,10 @@ def redis_server() -> Iterator[str]:
 
 def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True,
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
         stdout=subprocess.DEVNULL,
     )
 
@@ -146,9 +160,22 @@ def gunicorn(app: str, env: dict[str, str]) -> Iterator[str]:
     """The production server as `make run` starts it: 2 workers x 4 threads."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "4", "--log-level", "warning"],
-        env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     try:
         wait_for(lambda: _port_open(port), f"gunicorn {app}")
@@ -161,8 +188,10 @@ def gunicorn(app: str, env: dict[str, str]) -> Iterator[str]:
 def qcluster(env: dict[str, str], workers: int = 2) -> Iterator[subprocess.Popen]:
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "qcluster"],
-        env={**env, "Q_WORKERS": str(workers)}, cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**env, "Q_WORKERS": str(workers)},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         yield process
@@ -175,9 +204,17 @@ def emulator_process(env: dict[str, str]) -> Iterator[str]:
     """The panel emulator in its own process (so it does not share our GIL)."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "imscp_emulator", "--port", str(port),
-         "--no-demo"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "imscp_emulator",
+            "--port",
+            str(port),
+            "--no-demo",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -13,7 +13,12 @@ import tracemalloc
 
 from . import figures
 from .servers import (
-    RESELLER, bench_env, emulator_process, emulator_seed, postgres_database, sqlite_database,
+    RESELLER,
+    bench_env,
+    emulator_process,
+    emulator_seed,
+    postgres_database,
+    sqlite_database,
 )
 
 WRITE = re.compile(r"\s*(WITH\b.*?\)\s*)?(UPDATE|INSERT|DELETE)\b", re.I | re.S)
@@ -23,8 +28,11 @@ def _services_seed(n: int, panel_url: str):
     from provisioning.models import Client, Product, Server, Service
 
     server = Server.objects.create(
-        whmcs_id=1, hostname=panel_url.split("://", 1)[1], secure=False,
-        reseller_username=RESELLER[0], reseller_password=RESELLER[1],
+        whmcs_id=1,
+        hostname=panel_url.split("://", 1)[1],
+        secure=False,
+        reseller_username=RESELLER[0],
+        reseller_password=RESELLER[1],
     )
     product = Product.objects.create(whmcs_id=1, plan_name="Basic")
     client = Client.objects.create(whmcs_id=1, email="bench@example.test")
@@ -32,9 +40,14 @@ def _services_seed(n: int, panel_url: str):
         Service.objects.bulk_create(
             [
                 Service(
-                    whmcs_id=i, client=client, product=product, server=server,
-                    domain=f"customer{i}.example.test", domain_ascii=f"customer{i}.example.test",
-                    status=Service.Status.ACTIVE, on_panel=True,
+                    whmcs_id=i,
+                    client=client,
+                    product=product,
+                    server=server,
+                    domain=f"customer{i}.example.test",
+                    domain_ascii=f"customer{i}.example.test",
+                    status=Service.Status.ACTIVE,
+                    on_panel=True,
                 )
                 for i in range(start, min(n, start + 4999) + 1)
             ]
@@ -94,8 +107,11 @@ def per_row_import(server, limit: int) -> tuple[float, int]:
     start = time.perf_counter()
     for row in rows:
         Service.objects.filter(server=server, domain_ascii=domain_ascii(row["domain"])).update(
-            disk_usage=max(row["diskusage"], 0), disk_limit=row["disklimit"],
-            bw_usage=max(row["bwusage"], 0), bw_limit=row["bwlimit"], usage_updated_at=now,
+            disk_usage=max(row["diskusage"], 0),
+            disk_limit=row["disklimit"],
+            bw_usage=max(row["bwusage"], 0),
+            bw_limit=row["bwlimit"],
+            usage_updated_at=now,
         )
     return time.perf_counter() - start, len(rows)
 
@@ -104,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument(
-        "--per-row", type=int, default=0,
+        "--per-row",
+        type=int,
+        default=0,
         help="time the per-row loop on this many accounts and scale (0: all of them)",
     )
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
