@@ -195,3 +195,6 @@ LOGGING = {
 # close_old_connections() on every enqueue, and with CONN_MAX_AGE=0 that closed and reopened
 # the SQLite connection (PRAGMAs included) twice per webhook.
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+# Successful tasks are not kept: the Operation journal is the record. Keeping the last 50 made
+# the cluster's monitor lock, count and prune the success table after every task.
+Q_CLUSTER["save_limit"] = -1

@@ -4,6 +4,7 @@ Absent parameters keep what the bridge stores; a service already on the panel ke
 domain and password (the panel's truth) until an operation changes them."""
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError, transaction
 
 from .models import Client, Product, Server, Service
 from .webhook_params import ValidationProblem, WebhookRequest
@@ -70,8 +71,14 @@ def server_upsert(params) -> Server:
     if server is None:
         server = Server(whmcs_id=params.whmcs_id)
         _set_present(server, values)
-        server.save()
-    elif _set_present(server, values):
+        try:
+            with transaction.atomic():  # a savepoint: the transaction survives a lost race
+                server.save()
+            return server
+        except IntegrityError:
+            # Concurrent first webhooks for a new server: another one created it just now.
+            server = Server.objects.get(whmcs_id=params.whmcs_id)
+    if _set_present(server, values):
         server.save()
     return server
 
