@@ -69,9 +69,9 @@ def webhook_receive(request: HttpRequest) -> JsonResponse:
     if replay is not None:
         return replay
     try:
-        mirror_check(req)
         with transaction.atomic():
-            server, service = mirror_upsert(req)
+            # Checked inside the transaction: the rows it finds are the ones upserted.
+            server, service = mirror_upsert(req, mirror_check(req))
             op, created = operation_request(
                 req.command,
                 server=server,
