@@ -59,6 +59,8 @@ def usage_import(server: Server, rows: list[dict], now: datetime) -> int:
                 )
             )
     table = connection.ops.quote_name(Service._meta.db_table)
+    # Raw SQL: the timestamp in the backend's own storage form (SQLite keeps naive UTC text).
+    stamp = Service._meta.get_field("usage_updated_at").get_db_prep_value(now, connection)
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, len(values), BATCH_SIZE):
             batch = values[start : start + BATCH_SIZE]
@@ -67,6 +69,6 @@ def usage_import(server: Server, rows: list[dict], now: datetime) -> int:
                 f"WITH v(id, du, dl, bu, bl) AS (VALUES {rows_sql}) "
                 f"UPDATE {table} SET disk_usage = v.du, disk_limit = v.dl, bw_usage = v.bu, "
                 f"bw_limit = v.bl, usage_updated_at = %s FROM v WHERE {table}.id = v.id",
-                [*(value for row in batch for value in row), now],
+                [*(value for row in batch for value in row), stamp],
             )
     return len(values)

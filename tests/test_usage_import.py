@@ -1,0 +1,62 @@
+"""usage_import writes the panel's figures to the server's services in batches."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from provisioning.models import Service
+from provisioning.usage import BATCH_SIZE, usage_import
+from tests.factories import ClientFactory, ProductFactory, ServerFactory, ServiceFactory
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _row(domain: str, disk: int, bw: int) -> dict:
+    return {"domain": domain, "diskusage": disk, "disklimit": 1000, "bwusage": bw, "bwlimit": 0}
+
+
+@pytest.mark.django_db
+def test_it_writes_every_matching_service_across_several_batches():
+    server, client, product = ServerFactory(), ClientFactory(), ProductFactory()
+    count = BATCH_SIZE * 2 + 3
+    Service.objects.bulk_create(
+        ServiceFactory.build(
+            server=server,
+            client=client,
+            product=product,
+            domain=f"s{i}.example.com",
+            domain_ascii=f"s{i}.example.com",
+        )
+        for i in range(count)
+    )
+    rows = [_row(f"S{i}.example.com", i, 2 * i) for i in range(count)]
+
+    assert usage_import(server, rows, NOW) == count
+
+    services = Service.objects.filter(server=server)
+    assert services.filter(usage_updated_at=NOW).count() == count
+    last = services.get(domain_ascii=f"s{count - 1}.example.com")
+    assert (last.disk_usage, last.disk_limit, last.bw_usage, last.bw_limit) == (
+        count - 1,
+        1000,
+        2 * (count - 1),
+        0,
+    )
+
+
+@pytest.mark.django_db
+def test_it_leaves_other_servers_and_unlisted_services_alone_and_clamps_negative_usage():
+    mine = ServiceFactory(domain="mine.example.com", domain_ascii="mine.example.com")
+    unlisted = ServiceFactory(
+        server=mine.server, domain="quiet.example.com", domain_ascii="quiet.example.com"
+    )
+    elsewhere = ServiceFactory(domain="mine.example.com", domain_ascii="mine.example.com")
+
+    written = usage_import(mine.server, [_row("mine.example.com", -5, -1)], NOW)
+
+    assert written == 1
+    mine.refresh_from_db()
+    assert (mine.disk_usage, mine.bw_usage, mine.usage_updated_at) == (0, 0, NOW)
+    for other in (unlisted, elsewhere):
+        other.refresh_from_db()
+        assert other.usage_updated_at is None
