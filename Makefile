@@ -25,4 +25,5 @@ lint: $(VENV)/.installed
 # Benchmarks print figures and ratios measured side by side (docs/performance.md).
 # BENCH_ARGS=--quick runs them at small sizes.
 bench: $(VENV)/.installed
+	scripts/system-packages
 	$(PY) -m benchmarks.run_all $(BENCH_ARGS)

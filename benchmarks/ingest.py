@@ -17,34 +17,11 @@ from .servers import ROOT, bench_env, gunicorn, manage, postgres_database, sqlit
 PATH = "/webhooks/whmcs/"
 
 
-def queries_per_webhook() -> int:
-    """SQL statements one new CreateAccount webhook costs (in this process, SQLite)."""
-    code = (
-        "import sys, uuid\n"
-        "from benchmarks.django_setup import django_start\n"
-        "django_start(sys.argv[1])\n"
-        "from django.db import connection\n"
-        "from django.test import Client\n"
-        "from django.test.utils import CaptureQueriesContext\n"
-        "from benchmarks.load import create_body\n"
-        "from benchmarks.signing_bench import signed_headers\n"
-        "from benchmarks.servers import BENCH_ENV\n"
-        "client = Client()\n"
-        "for n in (1, 2):  # the second one: server, product known, as in steady state\n"
-        "    body = create_body(n, '127.0.0.1:9', uuid.uuid4().hex[:8])\n"
-        "    h = signed_headers(BENCH_ENV['WEBHOOK_SECRET'], body)\n"
-        "    extra = {'HTTP_X_KAZI_TIMESTAMP': h['X-Kazi-Timestamp'],\n"
-        "             'HTTP_X_KAZI_SIGNATURE': h['X-Kazi-Signature']}\n"
-        "    with CaptureQueriesContext(connection) as ctx:\n"
-        "        r = client.post('/webhooks/whmcs/', body, content_type='application/json',"
-        " **extra)\n"
-        "    assert r.status_code == 202, r.content\n"
-        "print(len(ctx.captured_queries))\n"
-        "for q in ctx.captured_queries: print(q['sql'][:150], file=sys.stderr)\n"
-    )
+def queries_per_webhook() -> tuple[int, str]:
+    """(SQL statements one new CreateAccount webhook costs on SQLite, the statements)."""
     with sqlite_database() as url:
         out = subprocess.run(
-            [sys.executable, "-c", code, url],
+            [sys.executable, "-m", "benchmarks.webhook_queries", url],
             env=bench_env(),
             cwd=ROOT,
             check=True,
