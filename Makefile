@@ -23,3 +23,9 @@ test: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# Benchmarks print figures and ratios measured side by side (docs/performance.md).
+# BENCH_ARGS=--quick runs them at small sizes.
+bench: $(VENV)/.installed
+	scripts/system-packages
+	$(PY) -m benchmarks.run_all $(BENCH_ARGS)

@@ -111,6 +111,9 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web server and qcluster workers write concurrently: WAL, a busy timeout and
     # IMMEDIATE transactions keep them from failing with "database is locked".
+    # Keep connections: django-q2's ORM broker closes old connections on every enqueue, and
+    # with CONN_MAX_AGE=0 the connection (PRAGMAs included) was reopened twice per webhook.
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
@@ -180,7 +183,9 @@ Q_CLUSTER = {
     "max_attempts": 0,
     "poll": env.float("Q_POLL", default=0.2),
     "guard_cycle": env.float("Q_GUARD_CYCLE", default=0.5),
-    "save_limit": 50,
+    # Successful tasks are not kept: the Operation journal is the record (keeping some made
+    # the cluster's monitor lock, count and prune the success table after every task).
+    "save_limit": -1,
     "ack_failures": True,
     "catch_up": False,
     "label": "Task queue",

@@ -3,16 +3,31 @@
 Absent parameters keep what the bridge stores; a service already on the panel keeps its
 domain and password (the panel's truth) until an operation changes them."""
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError, transaction
 
 from .models import Client, Product, Server, Service
 from .webhook_params import ValidationProblem, WebhookRequest
 
 
-def mirror_check(req: WebhookRequest) -> None:
+@dataclass(frozen=True)
+class MirrorFound:
+    """The rows mirror_check looked up, handed to mirror_upsert so it need not fetch them
+    again (call both in one transaction)."""
+
+    server: Server | None
+    service: Service | None
+
+
+_LOOK_UP = object()  # "not looked up yet", distinct from None ("looked up, absent")
+
+
+def mirror_check(req: WebhookRequest) -> MirrorFound:
     """Refuse (before anything is written) a request naming records we cannot build."""
-    server_known = Server.objects.filter(whmcs_id=req.server.whmcs_id).exists()
-    if not server_known:
+    server = Server.objects.filter(whmcs_id=req.server.whmcs_id).first()
+    if server is None:
         if not (req.server.host or req.server.ip_address):
             raise ValidationProblem(
                 "serverhostname: required for a server the bridge does not know"
@@ -24,8 +39,12 @@ def mirror_check(req: WebhookRequest) -> None:
             if not value:
                 raise ValidationProblem(f"{name}: required for a server the bridge does not know")
     if req.service is None:
-        return
-    existing = Service.objects.filter(whmcs_id=req.service.whmcs_id).first()
+        return MirrorFound(server, None)
+    existing = (
+        Service.objects.select_related("server", "client", "product")
+        .filter(whmcs_id=req.service.whmcs_id)
+        .first()
+    )
     if existing is None:
         for name, value in (
             ("domain", req.service.domain),
@@ -39,6 +58,7 @@ def mirror_check(req: WebhookRequest) -> None:
             f"serverid: service {existing.whmcs_id} is on server {existing.server.whmcs_id}; "
             "moving an account between panels is not supported"
         )
+    return MirrorFound(server, existing)
 
 
 def _set_present(obj, values: dict) -> bool:
@@ -56,7 +76,7 @@ def _set_present(obj, values: dict) -> bool:
     return changed
 
 
-def server_upsert(params) -> Server:
+def server_upsert(params, found=_LOOK_UP) -> Server:
     values = {
         "hostname": params.host,
         "ip_address": params.ip_address,
@@ -66,12 +86,18 @@ def server_upsert(params) -> Server:
         "reseller_password": params.password,
         "name": params.name,
     }
-    server = Server.objects.filter(whmcs_id=params.whmcs_id).first()
+    server = Server.objects.filter(whmcs_id=params.whmcs_id).first() if found is _LOOK_UP else found
     if server is None:
         server = Server(whmcs_id=params.whmcs_id)
         _set_present(server, values)
-        server.save()
-    elif _set_present(server, values):
+        try:
+            with transaction.atomic():  # a savepoint: the transaction survives a lost race
+                server.save()
+            return server
+        except IntegrityError:
+            # Concurrent first webhooks for a new server: another one created it just now.
+            server = Server.objects.get(whmcs_id=params.whmcs_id)
+    if _set_present(server, values):
         server.save()
     return server
 
@@ -99,9 +125,11 @@ def _client_upsert(params) -> Client:
     return client
 
 
-def service_upsert(params, server: Server) -> Service:
+def service_upsert(params, server: Server, found=_LOOK_UP) -> Service:
     service = (
         Service.objects.select_related("client", "product").filter(whmcs_id=params.whmcs_id).first()
+        if found is _LOOK_UP
+        else found
     )
     client = _client_upsert(params) if params.client_id else service.client
     product = _product_upsert(params) if params.product_id else service.product
@@ -122,7 +150,13 @@ def service_upsert(params, server: Server) -> Service:
     return service
 
 
-def mirror_upsert(req: WebhookRequest) -> tuple[Server, Service | None]:
-    server = server_upsert(req.server)
-    service = service_upsert(req.service, server) if req.service else None
+def mirror_upsert(
+    req: WebhookRequest, found: MirrorFound | None = None
+) -> tuple[Server, Service | None]:
+    if found is None:
+        server = server_upsert(req.server)
+        service = service_upsert(req.service, server) if req.service else None
+    else:
+        server = server_upsert(req.server, found.server)
+        service = service_upsert(req.service, server, found.service) if req.service else None
     return server, service

@@ -106,9 +106,9 @@ def webhook_receive(request: HttpRequest) -> JsonResponse:
 @sensitive_variables("req")
 def _webhook_accept(req: WebhookRequest) -> tuple[Operation, bool]:
     """Mirror, journal and queue in one transaction: all of it, or nothing."""
-    mirror_check(req)
     with transaction.atomic():
-        server, service = mirror_upsert(req)
+        # Checked inside the transaction: the rows it finds are the ones upserted.
+        server, service = mirror_upsert(req, mirror_check(req))
         op, created = operation_request(
             req.command,
             server=server,

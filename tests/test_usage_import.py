@@ -1,48 +1,87 @@
-"""Usage figures land on the server's services in bulk, matched by domain."""
+"""usage_import writes the panel's figures to the server's services in batches."""
+
+from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from provisioning.imscp.answers import UsageEntry
 from provisioning.models import Service
-from provisioning.usage import usage_entries_json, usage_import
-from tests.factories import ServerFactory, ServiceFactory
+from provisioning.usage import BATCH_SIZE, usage_import
+from tests.factories import ClientFactory, ProductFactory, ServerFactory, ServiceFactory
 
-pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def test_it_writes_figures_for_the_servers_services_only():
+def _row(domain: str, disk: int, bw: int) -> dict:
+    return {"domain": domain, "diskusage": disk, "disklimit": 1000, "bwusage": bw, "bwlimit": 0}
+
+
+@pytest.mark.django_db
+def test_it_writes_every_matching_service_across_several_batches():
+    server, client, product = ServerFactory(), ClientFactory(), ProductFactory()
+    count = BATCH_SIZE * 2 + 3
+    Service.objects.bulk_create(
+        ServiceFactory.build(
+            server=server,
+            client=client,
+            product=product,
+            domain=f"s{i}.example.com",
+            domain_ascii=f"s{i}.example.com",
+        )
+        for i in range(count)
+    )
+    rows = [_row(f"S{i}.example.com", i, 2 * i) for i in range(count)]
+
+    assert usage_import(server, rows, NOW) == count
+
+    services = Service.objects.filter(server=server)
+    assert services.filter(usage_updated_at=NOW).count() == count
+    last = services.get(domain_ascii=f"s{count - 1}.example.com")
+    assert (last.disk_usage, last.disk_limit, last.bw_usage, last.bw_limit) == (
+        count - 1,
+        1000,
+        2 * (count - 1),
+        0,
+    )
+
+
+@pytest.mark.django_db
+def test_it_leaves_other_servers_and_unlisted_services_alone_and_clamps_negative_usage():
+    mine = ServiceFactory(domain="mine.example.com", domain_ascii="mine.example.com")
+    unlisted = ServiceFactory(
+        server=mine.server, domain="quiet.example.com", domain_ascii="quiet.example.com"
+    )
+    elsewhere = ServiceFactory(domain="mine.example.com", domain_ascii="mine.example.com")
+
+    written = usage_import(mine.server, [_row("mine.example.com", -5, -1)], NOW)
+
+    assert written == 1
+    mine.refresh_from_db()
+    assert (mine.disk_usage, mine.bw_usage, mine.usage_updated_at) == (0, 0, NOW)
+    for other in (unlisted, elsewhere):
+        other.refresh_from_db()
+        assert other.usage_updated_at is None
+
+
+def test_the_usage_reported_to_whmcs_names_the_service_where_the_bridge_knows_it():
+    from provisioning.imscp.answers import UsageEntry
+    from provisioning.usage import usage_entries_json
+
     server, other = ServerFactory(), ServerFactory()
     mine = ServiceFactory(
         server=server, domain="bücher.example", domain_ascii="xn--bcher-kva.example"
     )
-    elsewhere = ServiceFactory(
-        server=other, domain="bücher.example", domain_ascii="xn--bcher-kva.example"
-    )
+    ServiceFactory(server=other, domain="other.example", domain_ascii="other.example")
     entries = [
         UsageEntry("bücher.example", 120, 1000, 3, 0),
-        UsageEntry("unknown.example", 1, 1, 1, 1),
+        UsageEntry("other.example", 1, 1, 1, 1),
     ]
     rows = usage_entries_json(server, entries)
-    assert rows[0]["serviceid"] == mine.whmcs_id and "serviceid" not in rows[1]
-    assert usage_import(server, rows, timezone.now()) == 1
-    mine.refresh_from_db()
-    elsewhere.refresh_from_db()
-    assert (mine.disk_usage, mine.disk_limit, mine.bw_usage, mine.bw_limit) == (120, 1000, 3, 0)
-    assert elsewhere.disk_usage is None
-
-
-def test_it_writes_in_batches_not_per_account():
-    server = ServerFactory()
-    services = ServiceFactory.create_batch(1200, server=server)
-    rows = [
-        {"domain": s.domain, "diskusage": 1, "disklimit": 0, "bwusage": 2, "bwlimit": 0}
-        for s in services
-    ]
-    with CaptureQueriesContext(connection) as queries:
-        usage_import(server, rows, timezone.now())
-    writes = [q for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("UPDATE")]
-    assert 0 < len(writes) <= 12, "batched, not one UPDATE per account"
-    assert Service.objects.filter(bw_usage=2).count() == 1200
+    assert rows[0] == {
+        "domain": "bücher.example",
+        "diskusage": 120,
+        "disklimit": 1000,
+        "bwusage": 3,
+        "bwlimit": 0,
+        "serviceid": mine.whmcs_id,
+    }
+    assert "serviceid" not in rows[1], "a domain of another server is not this server's service"

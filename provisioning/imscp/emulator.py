@@ -257,6 +257,9 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "Apache"
     sys_version = ""
     timeout = 120  # idle keep-alive connections end eventually
+    # Headers and body go out in two writes: with Nagle on, the body waits for the client's
+    # delayed ACK (40 ms) on every keep-alive call. A real panel's web server sends at once.
+    disable_nagle_algorithm = True
     emulator: "Emulator"
 
     def log_message(self, format: str, *args) -> None:

@@ -1,0 +1,78 @@
+"""The ingest baseline: a bare Django endpoint that checks the webhook signature and inserts
+one row. It is the practical limit of this stack (Django + gunicorn + the database) on a
+machine; the bridge's webhook is measured against it.
+
+Settings and URLs in one module:
+    DJANGO_SETTINGS_MODULE=benchmarks.baseline_site \
+        gunicorn 'django.core.wsgi:get_wsgi_application()'
+`python -m benchmarks.baseline_site` creates its table."""
+
+from kaziwhmcs_site import settings as site
+
+SECRET_KEY = site.SECRET_KEY
+WEBHOOK_SECRET = site.WEBHOOK_SECRET
+WEBHOOK_TIMESTAMP_TOLERANCE = site.WEBHOOK_TIMESTAMP_TOLERANCE
+DEBUG = False
+ALLOWED_HOSTS = site.ALLOWED_HOSTS
+# The apps the shared middleware needs; none of their tables is touched.
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+]
+MIDDLEWARE = site.MIDDLEWARE  # same request path cost as the bridge's
+ROOT_URLCONF = "benchmarks.baseline_site"
+# The same database settings as the bridge (WAL, busy timeout, IMMEDIATE, CONN_MAX_AGE).
+DATABASES = site.DATABASES
+USE_TZ = True
+
+TABLE = "baseline_webhook"
+
+
+def receive(request):
+    from django.db import connection, transaction
+    from django.http import JsonResponse
+
+    from provisioning.signing import SignatureError, webhook_verify
+
+    body = request.body
+    try:
+        webhook_verify(
+            request.headers.get("X-Kazi-Timestamp"), request.headers.get("X-Kazi-Signature"), body
+        )
+    except SignatureError as exc:
+        return JsonResponse({"error": str(exc)}, status=401)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {TABLE} (body) VALUES (%s)", [body.decode()])
+    return JsonResponse({"accepted": True}, status=202)
+
+
+def _urls():
+    from django.urls import path
+    from django.views.decorators.csrf import csrf_exempt
+
+    return [path("webhooks/whmcs/", csrf_exempt(receive))]
+
+
+urlpatterns = _urls()
+
+
+def table_create() -> None:
+    from django.db import connection
+
+    serial = "BIGSERIAL" if connection.vendor == "postgresql" else "INTEGER"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {TABLE} (id {serial} PRIMARY KEY, body TEXT NOT NULL)"
+        )
+
+
+if __name__ == "__main__":
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.baseline_site")
+    django.setup()
+    table_create()
