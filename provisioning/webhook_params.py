@@ -73,7 +73,7 @@ class WebhookRequest:
     command: str
     server: ServerParams
     service: ServiceParams | None
-    payload: dict
+    payload: dict = field(repr=False)  # as received, secrets included
 
 
 def _refuse_constant(name: str):

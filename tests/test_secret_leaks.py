@@ -161,7 +161,7 @@ def test_a_database_dump_holds_no_password_in_clear(scenario):
 
 @pytest.mark.django_db
 def test_an_exception_report_of_the_webhook_hides_the_body_and_secrets(monkeypatch, panel):
-    def broken(req):
+    def broken(*args):
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(webhooks, "mirror_upsert", broken)

@@ -62,6 +62,7 @@ def test_it_leaves_other_servers_and_unlisted_services_alone_and_clamps_negative
         assert other.usage_updated_at is None
 
 
+@pytest.mark.django_db
 def test_the_usage_reported_to_whmcs_names_the_service_where_the_bridge_knows_it():
     from provisioning.imscp.answers import UsageEntry
     from provisioning.usage import usage_entries_json
