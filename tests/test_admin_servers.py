@@ -161,3 +161,11 @@ def test_import_usage_now_queues_one_usage_update(admin_client, server):
     admin_client.post(tool_url(server, "import_usage"))
     op = Operation.objects.get()
     assert (op.command, op.state, op.server) == ("UsageUpdate", "queued", server)
+
+
+def test_the_whmcs_admin_link_finds_the_server_by_its_whmcs_id(admin_client):
+    # The WHMCS module's AdminLink points at /admin/provisioning/server/?whmcs_id=<serverid>.
+    ServerFactory(name="Alpha panel", whmcs_id=7)
+    ServerFactory(name="Beta panel", whmcs_id=8)
+    page = admin_client.get("/admin/provisioning/server/?whmcs_id=7").content.decode()
+    assert "Alpha panel" in page and "Beta panel" not in page
