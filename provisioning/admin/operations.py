@@ -11,10 +11,10 @@ from ..models import Attempt, Operation
 from ..operations import operation_retry
 from ..redaction import redact_mapping
 from .display import badge
-from .permissions import who
+from .permissions import ReadOnly, who
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptInline(ReadOnly, admin.TabularInline):
     model = Attempt
     fields = ["number", "started_at", "finished_at", "duration", "outcome", "answer"]
     readonly_fields = fields
@@ -22,22 +22,13 @@ class AttemptInline(admin.TabularInline):
     can_delete = False
     classes = ["kz-ops"]
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="duration")
     def duration(self, attempt: Attempt) -> str:
         return f"{attempt.duration_ms:,} ms"
 
 
 @admin.register(Operation)
-class OperationAdmin(admin.ModelAdmin):
+class OperationAdmin(ReadOnly, admin.ModelAdmin):
     list_display = [
         "id",
         "created_at",
@@ -76,15 +67,6 @@ class OperationAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["provisioning/admin.css"]}
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         opts = self.opts

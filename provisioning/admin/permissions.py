@@ -15,3 +15,16 @@ def require_permission(allowed: Callable[[HttpRequest], bool], request: HttpRequ
 def who(request: HttpRequest) -> str:
     """How the journal names an operator."""
     return f"admin {request.user.get_username()}"
+
+
+class ReadOnly:
+    """For journals (and their inlines): shown to those who may view, changed by nobody."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -4,10 +4,11 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from ..models import ReconcileReport
+from .permissions import ReadOnly
 
 
 @admin.register(ReconcileReport)
-class ReconcileReportAdmin(admin.ModelAdmin):
+class ReconcileReportAdmin(ReadOnly, admin.ModelAdmin):
     """Read-only: reports are written by `manage.py reconcile` and its daily schedule."""
 
     list_display = ["finished_at", "requested_by", "fixed", "drift"]
@@ -29,12 +30,3 @@ class ReconcileReportAdmin(admin.ModelAdmin):
     @admin.display(description="report")
     def report_view(self, report: ReconcileReport) -> str:
         return format_html("<pre>{}</pre>", json.dumps(report.report, indent=2, ensure_ascii=False))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -22,7 +22,7 @@ from ..reliability import suspensions_owed_operations
 from ..service_actions import services_command, services_usage_refresh
 from ..signing import client_area_query
 from .display import badge, usage_bar
-from .permissions import require_permission, who
+from .permissions import ReadOnly, require_permission, who
 
 Command = Operation.Command
 
@@ -104,7 +104,7 @@ class ServiceForm(forms.ModelForm):
         return super().save(commit)
 
 
-class OperationInline(admin.TabularInline):
+class OperationInline(ReadOnly, admin.TabularInline):
     model = Operation
     fk_name = "service"
     verbose_name_plural = "operations (newest first)"
@@ -115,15 +115,6 @@ class OperationInline(admin.TabularInline):
     can_delete = False
     show_change_link = False
     classes = ["kz-ops"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="operation")
     def link(self, op: Operation) -> str:
