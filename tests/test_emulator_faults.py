@@ -12,6 +12,7 @@ import requests
 import time_machine
 
 from tests.panel_fixtures import plugin_post
+from tests.worker_fixtures import wait_until
 
 pytest_plugins = ["tests.panel_fixtures"]
 
@@ -266,3 +267,25 @@ def test_the_command_serves_the_demo_panel_until_interrupted():
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
         process.stdout.close()
+
+
+def test_a_request_held_across_a_reset_leaves_the_new_panel_alone(panel):
+    import threading
+
+    panel.state.add_fault("delay", seconds=0.4, count=1)
+    held = threading.Thread(
+        target=lambda: _quietly(plugin_post, panel, "suspend", domain="x.example")
+    )
+    held.start()
+    wait_until(lambda: panel.state.requests, timeout=5, message="the held request")
+    panel.state.reset()
+    panel.state.add_fault("http500", count=1)
+    held.join()
+    assert [f.kind for f in panel.state.faults] == ["http500"], "the next test's fault is intact"
+
+
+def _quietly(function, *args, **kwargs):
+    try:
+        function(*args, **kwargs)
+    except requests.RequestException:
+        pass

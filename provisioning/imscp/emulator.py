@@ -171,9 +171,12 @@ class _Handler(BaseHTTPRequestHandler):
         }
         with state.lock:
             state.request_log.append(entry)
+        generation = state.generation
         if fault := state.take_fault("delay", action):
             entry["faults"].append("delay")
             time.sleep(fault.seconds)
+            if state.generation != generation:
+                return self._drop()  # its test is over: leave the next test's faults alone
         if state.take_fault("drop", action):
             entry["faults"].append("drop")
             return self._drop()

@@ -148,6 +148,8 @@ class PanelState:
 
     def reset(self) -> None:
         with self.lock:
+            # Requests still in flight from before the reset must not touch the new panel.
+            self.generation = getattr(self, "generation", 0) + 1
             self.settings = Settings()
             self.resellers: dict[str, Reseller] = {}
             self.admins: dict[str, Admin] = {}
