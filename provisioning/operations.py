@@ -354,16 +354,17 @@ def _finish_transient(op: Operation, error: PanelTransientError, started: dateti
     return State.RETRYING
 
 
-def operations_sweep(now: datetime | None = None) -> int:
+def operations_sweep(now: datetime | None = None, requeue_after: timedelta = REQUEUE_AFTER) -> int:
     """Enqueue what is due: retries whose time came, and operations left behind
     (a lost enqueue, a killed worker). Returns how many were enqueued.
 
     Each due row is touched (updated_at) when enqueued so that a sweep every minute does
     not pile up copies of one task while the workers are busy; a copy that is lost
-    anyway is sent again after REQUEUE_AFTER. Operations waiting behind an earlier one of
+    anyway (a broker without redelivery, a killed cluster's prefetched tasks) is sent again
+    after `requeue_after`. Operations waiting behind an earlier one of
     their service are left alone: the finisher of that one enqueues them."""
     now = now or timezone.now()
-    lost = now - REQUEUE_AFTER
+    lost = now - requeue_after
     earlier_unfinished = Operation.objects.filter(
         service_id=OuterRef("service_id"), state__in=Operation.UNFINISHED, id__lt=OuterRef("id")
     )

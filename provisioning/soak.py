@@ -15,6 +15,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -201,7 +202,8 @@ def soak_run(
         nonlocal last_sweep
         if time.monotonic() - last_sweep >= 1:
             with override_settings(Q_CLUSTER=short):
-                operations_sweep()
+                # Short runs: tasks a killed cluster had prefetched are sent again soon.
+                operations_sweep(requeue_after=timedelta(seconds=10))
             last_sweep = time.monotonic()
 
     try:

@@ -121,3 +121,11 @@ def test_an_operation_left_running_by_a_dead_worker_is_taken_up(service, panel):
     assert operation_run(op.pk) == "succeeded"
     op.refresh_from_db()
     assert op.attempts == 2
+
+
+def test_a_queued_operation_whose_task_was_lost_is_sent_again_after_a_while(service, panel):
+    op = request("CreateAccount", service)
+    Operation.objects.filter(pk=op.pk).update(updated_at=timezone.now() - timedelta(seconds=30))
+    assert operations_sweep() == 0, "its task may still be in the broker's queue"
+    assert operations_sweep(requeue_after=timedelta(seconds=10)) == 1
+    assert operations_sweep(requeue_after=timedelta(seconds=10)) == 0, "sent once, then waits"
