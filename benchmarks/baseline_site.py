@@ -20,8 +20,11 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "axes",
 ]
 MIDDLEWARE = site.MIDDLEWARE  # same request path cost as the bridge's
+AUTHENTICATION_BACKENDS = site.AUTHENTICATION_BACKENDS
+globals().update({name: value for name, value in vars(site).items() if name.startswith("AXES_")})
 ROOT_URLCONF = "benchmarks.baseline_site"
 # The same database settings as the bridge (WAL, busy timeout, IMMEDIATE, CONN_MAX_AGE).
 DATABASES = site.DATABASES
