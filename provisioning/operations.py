@@ -8,7 +8,7 @@ import random
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -51,6 +51,27 @@ def operation_enqueue(operation_id: int) -> None:
     )
 
 
+def _enqueue_with_transaction(operation_id: int) -> None:
+    """Queue the operation's task so that it exists exactly when the transaction commits.
+
+    With the ORM broker on the bridge's own database, the task row is written in the
+    transaction itself: queued and journaled commit (or roll back) together, and SQLite
+    takes its single write lock once instead of twice. A broker outside the database
+    (Redis) is written after the commit, so that no worker can pick the task up before
+    the operation is visible; a task lost between the two is re-sent by the sweep."""
+    if _broker_in_database():
+        operation_enqueue(operation_id)
+    else:
+        transaction.on_commit(lambda: operation_enqueue(operation_id))
+
+
+def _broker_in_database() -> bool:
+    from django_q.conf import Conf
+
+    # Synchronous mode runs the task at enqueue time: only after the commit.
+    return Conf.ORM == DEFAULT_DB_ALIAS and not Conf.SYNC
+
+
 def _request_summary(command: str, server: Server, service: Service | None) -> dict:
     summary = {"server": server.host, "reseller": server.reseller_username}
     if service is not None:
@@ -73,21 +94,29 @@ def operation_request(
     source: str,
     requested_by: str = "",
     now: datetime | None = None,
+    service_locked: bool = False,
 ) -> tuple[Operation, bool]:
     """Queue `command`, or return the operation already doing or having done it.
 
     Returns (operation, created). A command of the same kind still in flight for the same
     service (or server) is joined; one whose effect is already in place (or will be, once
-    the pending operations ran) is answered by the operation that carries it."""
+    the pending operations ran) is answered by the operation that carries it.
+
+    `service_locked`: the caller's transaction already holds the service row (selected
+    for update, or inserted) and `service` is current, so it is not read again."""
     now = now or timezone.now()
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction: nothing here fails in part, and an
+    # error fails the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         if service is not None:
-            # Serializes concurrent requests for one service (PostgreSQL; SQLite is serial).
-            service = (
-                Service.objects.select_for_update()
-                .select_related("client", "product")
-                .get(pk=service.pk)
-            )
+            if not service_locked:
+                # Serializes concurrent requests for one service (PostgreSQL; SQLite is
+                # serial).
+                service = (
+                    Service.objects.select_for_update()
+                    .select_related("client", "product")
+                    .get(pk=service.pk)
+                )
             existing = _existing_for_service(command, service, secret, now, source, requested_by)
         else:
             existing = (
@@ -112,7 +141,7 @@ def operation_request(
         )
         if command == Command.TERMINATE and service is not None:
             operations_supersede(op, now)
-        transaction.on_commit(lambda: operation_enqueue(op.pk))
+        _enqueue_with_transaction(op.pk)
         return op, True
 
 
@@ -287,7 +316,7 @@ def _enqueue_next_of_service(op: Operation) -> None:
         .first()
     )
     if following is not None:
-        transaction.on_commit(lambda: operation_enqueue(following))
+        _enqueue_with_transaction(following)
 
 
 def _finish_succeeded(op: Operation, outcome: CommandResult, started: datetime) -> str:
