@@ -4,6 +4,7 @@ Webhooks, admin actions and schedules all go through `operation_request`, and ev
 task through `operation_run`, so they share one journal and one set of decisions."""
 
 import logging
+import os
 import random
 from datetime import datetime, timedelta
 
@@ -48,7 +49,24 @@ def operation_enqueue(operation_id: int) -> None:
         operation_id,
         task_name=f"operation-{operation_id}",
         group="operations",
+        broker=_broker(),
     )
+
+
+_brokers: dict[int, object] = {}
+
+
+def _broker():
+    """This process's broker. django-q2 builds a new one for every task otherwise, and a
+    new Redis broker is a new connection pool: one TCP connection per task. Keyed by
+    process id, so that a forked worker builds its own instead of sharing sockets."""
+    from django_q.brokers import get_broker
+
+    broker = _brokers.get(os.getpid())
+    if broker is None:
+        _brokers.clear()
+        broker = _brokers[os.getpid()] = get_broker()
+    return broker
 
 
 def _enqueue_with_transaction(operation_id: int) -> None:
@@ -221,30 +239,28 @@ def _stale_before(now: datetime) -> datetime:
 
 
 def _claim(op: Operation, now: datetime) -> bool:
-    """Take the operation for this worker with one conditional UPDATE."""
+    """Take the operation for this worker with one conditional UPDATE; on success `op`
+    holds what the UPDATE wrote (the claim's own values: nothing to read back)."""
     rows = Operation.objects.filter(pk=op.pk, state=op.state, attempts=op.attempts)
     if op.state == State.RUNNING:
         # Untouched for longer than a task may live: its worker died, maybe after acting.
         rows = rows.filter(updated_at__lt=_stale_before(now))
     elif op.next_attempt_at is not None and op.next_attempt_at > now:
         return False
+    outcome_unknown = op.outcome_unknown or op.state == State.RUNNING
+    started_at = op.started_at or now
     claimed = rows.update(
         state=State.RUNNING,
         attempts=F("attempts") + 1,
-        outcome_unknown=op.outcome_unknown or op.state == State.RUNNING,
-        started_at=op.started_at or now,
+        outcome_unknown=outcome_unknown,
+        started_at=started_at,
         updated_at=now,
     )
-    return claimed == 1
-
-
-def _waits_for_earlier(op: Operation) -> bool:
-    return (
-        op.service_id is not None
-        and Operation.objects.filter(
-            service_id=op.service_id, state__in=Operation.UNFINISHED, id__lt=op.id
-        ).exists()
-    )
+    if claimed != 1:
+        return False
+    op.state, op.attempts, op.outcome_unknown = State.RUNNING, op.attempts + 1, outcome_unknown
+    op.started_at, op.updated_at = started_at, now
+    return True
 
 
 def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
@@ -254,12 +270,22 @@ def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
     now = now or timezone.now()
     op = (
         Operation.objects.select_related("server", "service__client", "service__product")
+        .annotate(
+            # Per-service order: an earlier unfinished operation of the service runs first
+            # (read with the operation, in one statement).
+            waits=Exists(
+                Operation.objects.filter(
+                    service_id=OuterRef("service_id"),
+                    state__in=Operation.UNFINISHED,
+                    id__lt=OuterRef("id"),
+                )
+            )
+        )
         .filter(pk=operation_id)
         .first()
     )
-    if op is None or op.finished or _waits_for_earlier(op) or not _claim(op, now):
+    if op is None or op.finished or op.waits or not _claim(op, now):
         return None
-    op.refresh_from_db(fields=["attempts", "outcome_unknown", "state"])
     started = timezone.now()
     try:
         outcome = command_execute(op)
@@ -283,15 +309,15 @@ def _secrets_of(op: Operation) -> list[str]:
 
 
 def _attempt_record(op: Operation, started: datetime, outcome: str, answer: str) -> None:
-    Attempt.objects.get_or_create(
+    # Called only by the worker whose _transition left RUNNING for this attempt number,
+    # in the same transaction: no other record of it can exist.
+    Attempt.objects.create(
         operation=op,
         number=op.attempts,
-        defaults={
-            "started_at": started,
-            "finished_at": timezone.now(),
-            "outcome": outcome,
-            "answer": answer,
-        },
+        started_at=started,
+        finished_at=timezone.now(),
+        outcome=outcome,
+        answer=answer,
     )
 
 
