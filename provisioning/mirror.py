@@ -1,7 +1,11 @@
 """Keeping the WHMCS mirror (Server, Product, Client, Service) up to date from webhooks.
 
 Absent parameters keep what the bridge stores; a service already on the panel keeps its
-domain and password (the panel's truth) until an operation changes them."""
+domain and password (the panel's truth) until an operation changes them.
+
+New clients and products are inserted without a savepoint: when a concurrent webhook
+inserted the same one first, the IntegrityError fails the whole webhook transaction,
+and the webhook view accepts it again (then finding the row)."""
 
 from dataclasses import dataclass
 
@@ -25,7 +29,9 @@ _LOOK_UP = object()  # "not looked up yet", distinct from None ("looked up, abse
 
 
 def mirror_check(req: WebhookRequest) -> MirrorFound:
-    """Refuse (before anything is written) a request naming records we cannot build."""
+    """Refuse (before anything is written) a request naming records we cannot build.
+
+    Call it in a transaction: the service it finds stays locked until the commit."""
     server = Server.objects.filter(whmcs_id=req.server.whmcs_id).first()
     if server is None:
         if not (req.server.host or req.server.ip_address):
@@ -41,7 +47,10 @@ def mirror_check(req: WebhookRequest) -> MirrorFound:
     if req.service is None:
         return MirrorFound(server, None)
     existing = (
-        Service.objects.select_related("server", "client", "product")
+        # Locked (PostgreSQL) for the rest of the caller's transaction: the operation
+        # request that follows relies on it.
+        Service.objects.select_for_update(of=("self",))
+        .select_related("server", "client", "product")
         .filter(whmcs_id=req.service.whmcs_id)
         .first()
     )
@@ -103,13 +112,15 @@ def server_upsert(params, found=_LOOK_UP) -> Server:
 
 
 def _product_upsert(params) -> Product:
-    product, created = Product.objects.get_or_create(
-        whmcs_id=params.product_id,
-        defaults={"plan_name": params.plan_name or "", "name": params.product_name or ""},
-    )
-    if not created and _set_present(
-        product, {"plan_name": params.plan_name, "name": params.product_name}
-    ):
+    values = {"plan_name": params.plan_name, "name": params.product_name}
+    product = Product.objects.filter(whmcs_id=params.product_id).first()
+    if product is None:
+        return Product.objects.create(
+            whmcs_id=params.product_id,
+            plan_name=params.plan_name or "",
+            name=params.product_name or "",
+        )
+    if _set_present(product, values):
         product.save()
     return product
 
@@ -117,10 +128,12 @@ def _product_upsert(params) -> Product:
 def _client_upsert(params) -> Client:
     contact = dict(params.contact)
     contact["country"] = contact.pop("countryname", None)
-    client, created = Client.objects.get_or_create(
-        whmcs_id=params.client_id, defaults={k: v for k, v in contact.items() if v is not None}
-    )
-    if not created and _set_present(client, contact):
+    client = Client.objects.filter(whmcs_id=params.client_id).first()
+    if client is None:
+        return Client.objects.create(
+            whmcs_id=params.client_id, **{k: v for k, v in contact.items() if v is not None}
+        )
+    if _set_present(client, contact):
         client.save()
     return client
 

@@ -4,11 +4,12 @@ Webhooks, admin actions and schedules all go through `operation_request`, and ev
 task through `operation_run`, so they share one journal and one set of decisions."""
 
 import logging
+import os
 import random
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -48,7 +49,45 @@ def operation_enqueue(operation_id: int) -> None:
         operation_id,
         task_name=f"operation-{operation_id}",
         group="operations",
+        broker=_broker(),
     )
+
+
+_brokers: dict[int, object] = {}
+
+
+def _broker():
+    """This process's broker. django-q2 builds a new one for every task otherwise, and a
+    new Redis broker is a new connection pool: one TCP connection per task. Keyed by
+    process id, so that a forked worker builds its own instead of sharing sockets."""
+    from django_q.brokers import get_broker
+
+    broker = _brokers.get(os.getpid())
+    if broker is None:
+        _brokers.clear()
+        broker = _brokers[os.getpid()] = get_broker()
+    return broker
+
+
+def _enqueue_with_transaction(operation_id: int) -> None:
+    """Queue the operation's task so that it exists exactly when the transaction commits.
+
+    With the ORM broker on the bridge's own database, the task row is written in the
+    transaction itself: queued and journaled commit (or roll back) together, and SQLite
+    takes its single write lock once instead of twice. A broker outside the database
+    (Redis) is written after the commit, so that no worker can pick the task up before
+    the operation is visible; a task lost between the two is re-sent by the sweep."""
+    if _broker_in_database():
+        operation_enqueue(operation_id)
+    else:
+        transaction.on_commit(lambda: operation_enqueue(operation_id))
+
+
+def _broker_in_database() -> bool:
+    from django_q.conf import Conf
+
+    # Synchronous mode runs the task at enqueue time: only after the commit.
+    return Conf.ORM == DEFAULT_DB_ALIAS and not Conf.SYNC
 
 
 def _request_summary(command: str, server: Server, service: Service | None) -> dict:
@@ -73,21 +112,29 @@ def operation_request(
     source: str,
     requested_by: str = "",
     now: datetime | None = None,
+    service_locked: bool = False,
 ) -> tuple[Operation, bool]:
     """Queue `command`, or return the operation already doing or having done it.
 
     Returns (operation, created). A command of the same kind still in flight for the same
     service (or server) is joined; one whose effect is already in place (or will be, once
-    the pending operations ran) is answered by the operation that carries it."""
+    the pending operations ran) is answered by the operation that carries it.
+
+    `service_locked`: the caller's transaction already holds the service row (selected
+    for update, or inserted) and `service` is current, so it is not read again."""
     now = now or timezone.now()
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction: nothing here fails in part, and an
+    # error fails the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         if service is not None:
-            # Serializes concurrent requests for one service (PostgreSQL; SQLite is serial).
-            service = (
-                Service.objects.select_for_update()
-                .select_related("client", "product")
-                .get(pk=service.pk)
-            )
+            if not service_locked:
+                # Serializes concurrent requests for one service (PostgreSQL; SQLite is
+                # serial).
+                service = (
+                    Service.objects.select_for_update()
+                    .select_related("client", "product")
+                    .get(pk=service.pk)
+                )
             existing = _existing_for_service(command, service, secret, now, source, requested_by)
         else:
             existing = (
@@ -112,7 +159,7 @@ def operation_request(
         )
         if command == Command.TERMINATE and service is not None:
             operations_supersede(op, now)
-        transaction.on_commit(lambda: operation_enqueue(op.pk))
+        _enqueue_with_transaction(op.pk)
         return op, True
 
 
@@ -192,30 +239,28 @@ def _stale_before(now: datetime) -> datetime:
 
 
 def _claim(op: Operation, now: datetime) -> bool:
-    """Take the operation for this worker with one conditional UPDATE."""
+    """Take the operation for this worker with one conditional UPDATE; on success `op`
+    holds what the UPDATE wrote (the claim's own values: nothing to read back)."""
     rows = Operation.objects.filter(pk=op.pk, state=op.state, attempts=op.attempts)
     if op.state == State.RUNNING:
         # Untouched for longer than a task may live: its worker died, maybe after acting.
         rows = rows.filter(updated_at__lt=_stale_before(now))
     elif op.next_attempt_at is not None and op.next_attempt_at > now:
         return False
+    outcome_unknown = op.outcome_unknown or op.state == State.RUNNING
+    started_at = op.started_at or now
     claimed = rows.update(
         state=State.RUNNING,
         attempts=F("attempts") + 1,
-        outcome_unknown=op.outcome_unknown or op.state == State.RUNNING,
-        started_at=op.started_at or now,
+        outcome_unknown=outcome_unknown,
+        started_at=started_at,
         updated_at=now,
     )
-    return claimed == 1
-
-
-def _waits_for_earlier(op: Operation) -> bool:
-    return (
-        op.service_id is not None
-        and Operation.objects.filter(
-            service_id=op.service_id, state__in=Operation.UNFINISHED, id__lt=op.id
-        ).exists()
-    )
+    if claimed != 1:
+        return False
+    op.state, op.attempts, op.outcome_unknown = State.RUNNING, op.attempts + 1, outcome_unknown
+    op.started_at, op.updated_at = started_at, now
+    return True
 
 
 def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
@@ -225,12 +270,22 @@ def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
     now = now or timezone.now()
     op = (
         Operation.objects.select_related("server", "service__client", "service__product")
+        .annotate(
+            # Per-service order: an earlier unfinished operation of the service runs first
+            # (read with the operation, in one statement).
+            waits=Exists(
+                Operation.objects.filter(
+                    service_id=OuterRef("service_id"),
+                    state__in=Operation.UNFINISHED,
+                    id__lt=OuterRef("id"),
+                )
+            )
+        )
         .filter(pk=operation_id)
         .first()
     )
-    if op is None or op.finished or _waits_for_earlier(op) or not _claim(op, now):
+    if op is None or op.finished or op.waits or not _claim(op, now):
         return None
-    op.refresh_from_db(fields=["attempts", "outcome_unknown", "state"])
     started = timezone.now()
     try:
         outcome = command_execute(op)
@@ -254,15 +309,15 @@ def _secrets_of(op: Operation) -> list[str]:
 
 
 def _attempt_record(op: Operation, started: datetime, outcome: str, answer: str) -> None:
-    Attempt.objects.get_or_create(
+    # Called only by the worker whose _transition left RUNNING for this attempt number,
+    # in the same transaction: no other record of it can exist.
+    Attempt.objects.create(
         operation=op,
         number=op.attempts,
-        defaults={
-            "started_at": started,
-            "finished_at": timezone.now(),
-            "outcome": outcome,
-            "answer": answer,
-        },
+        started_at=started,
+        finished_at=timezone.now(),
+        outcome=outcome,
+        answer=answer,
     )
 
 
@@ -287,7 +342,7 @@ def _enqueue_next_of_service(op: Operation) -> None:
         .first()
     )
     if following is not None:
-        transaction.on_commit(lambda: operation_enqueue(following))
+        _enqueue_with_transaction(following)
 
 
 def _finish_succeeded(op: Operation, outcome: CommandResult, started: datetime) -> str:

@@ -10,7 +10,9 @@ from .domains import domain_ascii
 from .imscp.answers import UsageEntry
 from .models import Server, Service, UsageSample
 
-BATCH_SIZE = 500
+# Accounts per statement: 10,000 parameters, well under SQLite's (32,766) and
+# PostgreSQL's (65,535) limits.
+BATCH_SIZE = 2000
 
 
 def usage_entries_json(server: Server, entries: list[UsageEntry]) -> list[dict]:
@@ -40,10 +42,11 @@ def usage_entries_json(server: Server, entries: list[UsageEntry]) -> list[dict]:
 def usage_import(server: Server, rows: list[dict], now: datetime) -> int:
     """Write disk and bandwidth figures to the server's services; returns how many.
 
-    One UPDATE per BATCH_SIZE services, not one per account. The values travel as a VALUES
-    list joined on the id (UPDATE ... FROM, SQLite 3.33+ and PostgreSQL): Django's
-    bulk_update builds a CASE expression per row and field, which costs seconds per
-    10,000 accounts in Python alone."""
+    One UPDATE and one sample upsert per BATCH_SIZE services, not one per account. The
+    values travel as a VALUES list joined on the id (UPDATE ... FROM, SQLite 3.33+ and
+    PostgreSQL), and the samples by the same kind of raw SQL: Django's bulk_update builds
+    a CASE expression per row and field, and bulk_create prepares every value through
+    its field, which cost seconds per 100,000 accounts in Python alone."""
     by_domain = {domain_ascii(row["domain"]): row for row in rows}
     values = []
     for service_id, name in (
@@ -60,37 +63,41 @@ def usage_import(server: Server, rows: list[dict], now: datetime) -> int:
                     row["bwlimit"],
                 )
             )
-    table = connection.ops.quote_name(Service._meta.db_table)
-    # Raw SQL: the timestamp in the backend's own storage form (SQLite keeps naive UTC text).
-    stamp = Service._meta.get_field("usage_updated_at").get_db_prep_value(now, connection)
+    day = timezone.localdate(now)
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, len(values), BATCH_SIZE):
-            batch = values[start : start + BATCH_SIZE]
-            rows_sql = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
-            cursor.execute(
-                f"WITH v(id, du, dl, bu, bl) AS (VALUES {rows_sql}) "
-                f"UPDATE {table} SET disk_usage = v.du, disk_limit = v.dl, bw_usage = v.bu, "
-                f"bw_limit = v.bl, usage_updated_at = %s FROM v WHERE {table}.id = v.id",
-                [*(value for row in batch for value in row), stamp],
-            )
-    usage_samples_record(values, timezone.localdate(now))
-    usage_history_prune(timezone.localdate(now))
+            _batch_write(cursor, values[start : start + BATCH_SIZE], now, day)
+    usage_history_prune(day)
     return len(values)
 
 
-def usage_samples_record(values: list[tuple], day: date) -> None:
-    """Keep the figures just imported (id, disk, disk limit, bandwidth, bandwidth limit)
-    as the services' sample for `day`: a second import the same day replaces the first."""
-    UsageSample.objects.bulk_create(
-        [
-            UsageSample(service_id=service_id, day=day, disk_usage=disk, bw_usage=bandwidth)
-            for service_id, disk, _, bandwidth, _ in values
-        ],
-        batch_size=BATCH_SIZE,
-        update_conflicts=True,
-        unique_fields=["service", "day"],
-        update_fields=["disk_usage", "bw_usage"],
+def _batch_write(cursor, batch: list[tuple], now: datetime, day: date) -> None:
+    """The figures of `batch` (id, disk, disk limit, bandwidth, bandwidth limit) onto the
+    services, and as their sample for `day` (a second import the same day replaces it):
+    two statements (INSERT ... ON CONFLICT DO UPDATE: SQLite 3.24+ and PostgreSQL)."""
+    quote = connection.ops.quote_name
+    services, samples = quote(Service._meta.db_table), quote(UsageSample._meta.db_table)
+    # Raw SQL: values in the backend's own storage form (SQLite keeps naive UTC text).
+    stamp = Service._meta.get_field("usage_updated_at").get_db_prep_value(now, connection)
+    sample_day = UsageSample._meta.get_field("day").get_db_prep_value(day, connection)
+    cursor.execute(
+        f"WITH v(id, du, dl, bu, bl) AS (VALUES {_placeholders(5, len(batch))}) "
+        f"UPDATE {services} SET disk_usage = v.du, disk_limit = v.dl, bw_usage = v.bu, "
+        f"bw_limit = v.bl, usage_updated_at = %s FROM v WHERE {services}.id = v.id",
+        [*(value for row in batch for value in row), stamp],
     )
+    cursor.execute(
+        f"INSERT INTO {samples} (service_id, day, disk_usage, bw_usage) "
+        f"VALUES {_placeholders(4, len(batch))} "
+        "ON CONFLICT (service_id, day) DO UPDATE "
+        "SET disk_usage = excluded.disk_usage, bw_usage = excluded.bw_usage",
+        [value for row in batch for value in (row[0], sample_day, row[1], row[3])],
+    )
+
+
+def _placeholders(columns: int, rows: int) -> str:
+    row = "(" + ", ".join(["%s"] * columns) + ")"
+    return ", ".join([row] * rows)
 
 
 def usage_history_prune(today: date) -> int:

@@ -80,13 +80,13 @@ def webhook_receive(request: HttpRequest) -> JsonResponse:
         req = webhook_parse(body)
     except ValidationProblem as exc:
         return json_error(400, str(exc))
-    replay = _event_answer(req.event_id)
-    if replay is not None:
-        return replay
+    # A delivered-again event is found by the unique event id when its WebhookEvent row is
+    # inserted (the transaction then rolls back): new events, the common case, are not
+    # looked up first.
     try:
         op, created = _webhook_accept(req)
     except ValidationProblem as exc:
-        return json_error(400, str(exc))
+        return _event_answer(req.event_id) or json_error(400, str(exc))
     except IntegrityError:
         # A concurrent delivery won a unique row: the same event (answer its operation), or
         # another event creating the same server/client/product (now there: accept again).
@@ -118,6 +118,7 @@ def _webhook_accept(req: WebhookRequest) -> tuple[Operation, bool]:
             else "",
             source=Operation.Source.WEBHOOK,
             requested_by=f"webhook {req.event_id}",
+            service_locked=True,  # mirror_check locked it, or mirror_upsert inserted it
         )
         WebhookEvent.objects.create(
             event_id=req.event_id,

@@ -1,6 +1,7 @@
 """Reading the KaziWhmcs plugin's answers (see the shared protocol, "Answers")."""
 
-from dataclasses import dataclass
+import re
+from typing import NamedTuple
 
 from . import phpserial
 from .errors import PanelPermanentError, PanelTransientError, PanelUsageUnsupported
@@ -10,8 +11,7 @@ REFUSAL_PREFIX = "KaziWhmcs: "
 MUTATING = frozenset({"create", "suspend", "unsuspend", "terminate", "changepw"})
 
 
-@dataclass(frozen=True)
-class UsageEntry:
+class UsageEntry(NamedTuple):
     domain: str  # Unicode, as the panel reports it
     diskusage: int  # MB (decimal)
     disklimit: int  # MiB, 0 unlimited, -1 disabled
@@ -57,6 +57,9 @@ def usage_parse(status: int, body: str) -> list[UsageEntry]:
         )
     if status != 200 or not text.startswith("a:"):
         answer_check("usageupdate", status, body)
+    fast = _usage_fast(text)
+    if fast is not None:
+        return fast
     try:
         rows = phpserial.loads(text)
         if not isinstance(rows, list):
@@ -64,6 +67,47 @@ def usage_parse(status: int, body: str) -> list[UsageEntry]:
         return [_usage_entry(row) for row in rows]
     except (ValueError, KeyError, TypeError) as exc:
         raise PanelTransientError(f"Unreadable usage list from the panel: {exc}") from None
+
+
+# The plugin's usage list, entry by entry, exactly as it writes it (protocol, "The usage
+# list"): keys in this order, figures as integers, limits as digit strings. Parsing a
+# 100,000-entry list with the general parser costs most of a second; this shape is read
+# with one regular expression, and anything else (another key order, a quote in a domain,
+# a float...) goes to the strict general parser, which also names the problem.
+_USAGE_HEAD = re.compile(r"a:([0-9]+):\{")
+_USAGE_ENTRY = re.compile(
+    r'i:([0-9]+);a:5:\{s:6:"domain";s:([0-9]+):"([^"]*)";'
+    r"s:9:\"diskusage\";i:(-?[0-9]+);"
+    r's:9:"disklimit";s:([0-9]+):"(-?[0-9]+)";'
+    r"s:7:\"bwusage\";i:(-?[0-9]+);"
+    r's:7:"bwlimit";s:([0-9]+):"(-?[0-9]+)";\}'
+)
+
+
+def _usage_fast(text: str) -> list[UsageEntry] | None:
+    """The entries of a usage list in the plugin's exact shape, or None for anything else.
+
+    Strict within that shape: the matches must tile the whole array (their lengths add up
+    to it), indexes run 0..n-1, the count is the announced one and every string length
+    is its UTF-8 byte count, so what it accepts the general parser reads the same way."""
+    head = _USAGE_HEAD.match(text)
+    if head is None or not text.endswith("}"):
+        return None
+    pos, end = head.end(), len(text) - 1
+    entries = []
+    for index, match in enumerate(_USAGE_ENTRY.finditer(text, pos, end)):
+        key, dlen, domain, du, dll, dl, bu, bll, bl = match.groups()
+        if (
+            match.start() != pos
+            or key != str(index)
+            or len(dl) != int(dll)
+            or len(bl) != int(bll)
+            or len(domain.encode()) != int(dlen)
+        ):
+            return None
+        pos = match.end()
+        entries.append(UsageEntry(domain, int(du), int(dl), int(bu), int(bl)))
+    return entries if pos == end and len(entries) == int(head[1]) else None
 
 
 def _usage_entry(row: object) -> UsageEntry:
