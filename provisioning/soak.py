@@ -6,10 +6,8 @@ The workers run with short panel timeouts and a short backoff (see WORKER_ENV) s
 takes minutes, and the driver runs the sweep every second instead of every minute."""
 
 import json
-import os
 import random
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -19,12 +17,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 from django.test import Client, override_settings
 
 from .imscp.emulator import Emulator
 from .models import Operation, Service
 from .operations import operations_sweep
+from .qcluster_process import QclusterProcess
 from .signing import webhook_headers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,43 +72,8 @@ class SoakResult:
         return self.duplicates == self.mismatches == self.unfinished == 0
 
 
-def database_url() -> str:
-    """DATABASE_URL of the database this process uses, for the worker processes."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    host = db["HOST"] or "localhost"
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}{port}/{db['NAME']}"
-
-
-class _Cluster:
-    def __init__(self, workers: int, log: Path):
-        env = {**os.environ, **WORKER_ENV, "DATABASE_URL": database_url()}
-        env["Q_WORKERS"] = str(workers)
-        self.log = open(log, "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        try:
-            if sig != signal.SIGKILL:
-                self.process.send_signal(sig)
-                self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait()
-        self.log.close()
+def _cluster(workers: int, log: Path) -> QclusterProcess:
+    return QclusterProcess(log, **WORKER_ENV, Q_WORKERS=str(workers))
 
 
 def _fault_arming(emulator: Emulator, rate: float, rng: random.Random, stop: threading.Event):
@@ -185,7 +148,7 @@ def soak_run(
         target=lambda: armed.append(_fault_arming(emulator, fault_rate, rng, stop)), daemon=True
     )
     per_cluster = max(1, workers // 2)
-    clusters = [_Cluster(per_cluster, log_dir / f"soak-cluster{n}.log") for n in range(2)]
+    clusters = [_cluster(per_cluster, log_dir / f"soak-cluster{n}.log") for n in range(2)]
     client = Client(SERVER_NAME="localhost")
     # Each service gets a prefix of the lifecycle; the services' steps are interleaved.
     plans = {n: COMMANDS[: rng.randint(1, 4)] for n in range(services)}
@@ -216,8 +179,8 @@ def soak_run(
                 result.replayed += _send(client, body) == 200
             if index == len(sequence) // 3:
                 out.write("killing one worker cluster (SIGKILL) and starting it again\n")
-                clusters[0].kill()
-                clusters[0] = _Cluster(per_cluster, log_dir / "soak-cluster0.log")
+                clusters[0].stop(signal.SIGKILL, grace=0)
+                clusters[0] = _cluster(per_cluster, log_dir / "soak-cluster0.log")
             sweep()
             if index % 500 == 0:
                 out.write(f"sent {index}/{len(sequence)} webhooks\n")
@@ -232,7 +195,7 @@ def soak_run(
         stop.set()
         arming.join(timeout=5)
         for cluster in clusters:
-            cluster.kill(signal.SIGTERM)
+            cluster.stop(signal.SIGTERM, grace=15)
         emulator.stop()
     result.faults = armed[0] if armed else 0
     _count(result, emulator)

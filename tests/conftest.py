@@ -8,3 +8,19 @@ def server(db, panel):
     from tests.factories import ServerFactory
 
     return ServerFactory(hostname=panel.host_port)
+
+
+@pytest.fixture
+def active_service(server, panel):
+    """An active service whose account exists on the emulated panel."""
+    from tests.factories import ServiceFactory
+
+    panel.state.seed_customer("shop.example.com", reseller="reseller1", password="Client-pass-123")
+    return ServiceFactory(
+        server=server,
+        domain="shop.example.com",
+        domain_ascii="shop.example.com",
+        status="active",
+        on_panel=True,
+        password="Client-pass-123",
+    )

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from provisioning.models import Operation, Service
+from provisioning.models import Operation
 from provisioning.operations import operation_request, operation_run
 from provisioning.webhooks import operation_json
 from tests.factories import ServiceFactory
@@ -14,14 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def service(server, panel):
-    service = ServiceFactory(
-        server=server, domain="shop.example.com", domain_ascii="shop.example.com", status="active"
-    )
-    Service.objects.filter(pk=service.pk).update(on_panel=True)
-    panel.state.seed_customer("shop.example.com", reseller="reseller1", password="Client-pass-123")
-    service.refresh_from_db()
-    return service
+def service(active_service):
+    return active_service
 
 
 def request(command, service, **kwargs):
