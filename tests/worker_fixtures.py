@@ -7,6 +7,7 @@ import pytest
 
 from provisioning.qcluster_process import QclusterProcess
 
+
 class Worker(QclusterProcess):
     """A cluster on the test database with a fast poll."""
 
