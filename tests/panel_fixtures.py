@@ -43,3 +43,17 @@ def plugin_post(
     return (session or requests).post(
         f"{panel.url}{panel.endpoint}", data=data, timeout=5, allow_redirects=False
     )
+
+
+CREATE = {
+    "hp_name": "Basic",
+    "domain": "example.com",
+    "admin_name": "example.com",
+    "admin_pass": "Str0ng-pass",
+    "email": "owner@example.net",
+}
+
+
+def plugin_create(panel: Emulator, **fields) -> requests.Response:
+    """A valid create as reseller1 (example.com on plan Basic); keywords change fields."""
+    return plugin_post(panel, "create", **{**CREATE, **fields})

@@ -11,23 +11,10 @@ import pytest
 import requests
 import time_machine
 
-from tests.panel_fixtures import plugin_post
+from tests.panel_fixtures import CREATE, plugin_create, plugin_post
 from tests.worker_fixtures import wait_until
 
-pytest_plugins = ["tests.panel_fixtures"]
-
 ROOT = Path(__file__).resolve().parent.parent
-CREATE = {
-    "hp_name": "Basic",
-    "domain": "example.com",
-    "admin_name": "example.com",
-    "admin_pass": "Str0ng-pass",
-    "email": "owner@example.net",
-}
-
-
-def create(panel, **options):
-    return plugin_post(panel, "create", **{**CREATE, **options})
 
 
 # --- fault switches -------------------------------------------------------------------------
@@ -46,28 +33,28 @@ def test_delay_holds_the_answer(panel):
 def test_a_fault_can_be_limited_to_one_action_and_a_count(panel):
     panel.state.add_fault("http500", action="create", count=1)
     assert plugin_post(panel, "usageupdate").status_code == 200
-    failed = create(panel)
+    failed = plugin_create(panel)
     assert (failed.status_code, failed.text) == (
         500,
         "An unexpected error occurred: SQLSTATE[HY000] [2002] Connection refused",
     )
     assert panel.state.customer("example.com") is None  # refused before acting
-    assert create(panel).text == "success"
+    assert plugin_create(panel).text == "success"
 
 
 def test_drop_closes_the_connection_before_acting(panel):
     panel.state.add_fault("drop", action="create", count=1)
     with pytest.raises(requests.ConnectionError):
-        create(panel)
+        plugin_create(panel)
     assert panel.state.customer("example.com") is None
     assert panel.state.requests_for("create")[0]["faults"] == ["drop"]
-    assert create(panel).text == "success"
+    assert plugin_create(panel).text == "success"
 
 
 @pytest.mark.parametrize("status", [200, 502])
 def test_garbage_is_a_proxy_page(panel, status):
     panel.state.add_fault("garbage", status=status)
-    response = create(panel)
+    response = plugin_create(panel)
     assert response.status_code == status
     assert response.text.startswith("<html>")
     assert panel.state.customer("example.com") is None
@@ -89,7 +76,7 @@ def test_act_then_timeout_acts_and_holds_the_answer(panel):
 def test_act_then_timeout_can_drop_the_connection_after_acting(panel):
     panel.state.add_fault("act_then_timeout", drop=True, count=1)
     with pytest.raises(requests.ConnectionError):
-        create(panel)
+        plugin_create(panel)
     assert panel.state.customer("example.com") is not None
     (entry,) = panel.state.requests_for("create")
     assert (entry["status"], entry["answer"]) == (200, "success")
@@ -98,15 +85,15 @@ def test_act_then_timeout_can_drop_the_connection_after_acting(panel):
 @pytest.mark.parametrize("created", [False, True])
 def test_create_empty_body_may_or_may_not_have_created_the_account(panel, created):
     panel.state.add_fault("create_empty_body", created=created, count=1)
-    response = create(panel)
+    response = plugin_create(panel)
     assert (response.status_code, response.text) == (200, "")
     assert (panel.state.customer("example.com") is not None) is created
 
 
 def test_create_empty_body_waits_for_a_create_that_passes_the_checks(panel):
     panel.state.add_fault("create_empty_body", count=1)
-    assert create(panel, hp_name="Gold").text.startswith("KaziWhmcs: The 'Gold'")
-    assert create(panel).text == ""
+    assert plugin_create(panel, hp_name="Gold").text.startswith("KaziWhmcs: The 'Gold'")
+    assert plugin_create(panel).text == ""
 
 
 def test_usage_unsupported_answers_the_panels_error_page_with_400(panel):
@@ -115,7 +102,7 @@ def test_usage_unsupported_answers_the_panels_error_page_with_400(panel):
     assert response.status_code == 400
     assert response.text != "Bad request"
     assert "<html>" in response.text
-    assert create(panel).text == "success"  # other actions work on such panels
+    assert plugin_create(panel).text == "success"  # other actions work on such panels
 
 
 def test_unknown_fault_kinds_are_refused(panel):
@@ -203,7 +190,7 @@ def test_the_control_api_seeds_and_shows_the_state(panel):
 def test_the_control_api_arms_faults_and_shows_requests(panel):
     status, result = control(panel, "POST", "faults", kind="http500", action="create", count=1)
     assert (status, result["faults"][0]["kind"]) == (200, "http500")
-    assert create(panel).status_code == 500
+    assert plugin_create(panel).status_code == 500
     plugin_post(panel, "usageupdate")
     _, requests_seen = control(panel, "GET", "requests?action=create")
     assert [r["status"] for r in requests_seen["requests"]] == [500]

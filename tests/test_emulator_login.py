@@ -3,8 +3,6 @@
 import pytest
 import requests
 
-pytest_plugins = ["tests.panel_fixtures"]
-
 
 def login(panel, name: str, password: str, session=None) -> requests.Response:
     return (session or requests).post(

@@ -7,21 +7,7 @@ import pytest
 import requests
 
 from provisioning.imscp.phpserial import loads
-from tests.panel_fixtures import plugin_post
-
-pytest_plugins = ["tests.panel_fixtures"]
-
-CREATE = {
-    "hp_name": "Basic",
-    "domain": "example.com",
-    "admin_name": "example.com",
-    "admin_pass": "Str0ng-pass",
-    "email": "owner@example.net",
-}
-
-
-def create(panel, **fields):
-    return plugin_post(panel, "create", **{**CREATE, **fields})
+from tests.panel_fixtures import CREATE, plugin_create, plugin_post
 
 
 def answer(response: requests.Response) -> tuple[int, str]:
@@ -169,7 +155,7 @@ def test_a_bad_plan_is_reported_before_missing_fields(panel):
 
 @pytest.mark.parametrize("missing", ["hp_name", "domain", "admin_name", "admin_pass", "email"])
 def test_create_without_a_needed_field_is_a_bad_request(panel, missing):
-    assert answer(create(panel, **{missing: None})) == (400, "Bad request")
+    assert answer(plugin_create(panel, **{missing: None})) == (400, "Bad request")
     assert panel.state.customers == {}
 
 
@@ -179,15 +165,15 @@ def test_create_without_a_needed_field_is_a_bad_request(panel, missing):
 )
 def test_create_refuses_passwords_the_panel_refuses_and_echoes_them(panel, password):
     assert (
-        create(panel, admin_pass=password).text
+        plugin_create(panel, admin_pass=password).text
         == f"KaziWhmcs: '{password}' is not a valid password"
     )
 
 
 def test_spaces_inside_passwords_depend_on_the_panel_version(panel):
-    assert create(panel, admin_pass="with space").text == "success"
+    assert plugin_create(panel, admin_pass="with space").text == "success"
     panel.state.configure(refuse_spaces=True)
-    refused = create(
+    refused = plugin_create(
         panel, domain="other.example", admin_name="other.example", admin_pass="with space"
     )
     assert refused.text == "KaziWhmcs: 'with space' is not a valid password"
@@ -196,12 +182,15 @@ def test_spaces_inside_passwords_depend_on_the_panel_version(panel):
 def test_the_minimum_password_length_is_configurable_but_never_below_six(panel):
     panel.state.configure(password_min_length=10)
     assert (
-        create(panel, admin_pass="nine-char").text
+        plugin_create(panel, admin_pass="nine-char").text
         == "KaziWhmcs: 'nine-char' is not a valid password"
     )
     panel.state.configure(password_min_length=2)
-    assert create(panel, admin_pass="five5").text == "KaziWhmcs: 'five5' is not a valid password"
-    assert create(panel, admin_pass="six-66").text == "success"
+    assert (
+        plugin_create(panel, admin_pass="five5").text
+        == "KaziWhmcs: 'five5' is not a valid password"
+    )
+    assert plugin_create(panel, admin_pass="six-66").text == "success"
 
 
 @pytest.mark.parametrize(
@@ -216,12 +205,14 @@ def test_the_minimum_password_length_is_configurable_but_never_below_six(panel):
     ],
 )
 def test_create_refuses_invalid_domains(panel, domain, echo):
-    assert create(panel, domain=domain).text == f"KaziWhmcs: Domain '{echo}' is not valid"
+    assert plugin_create(panel, domain=domain).text == f"KaziWhmcs: Domain '{echo}' is not valid"
 
 
 def test_an_idn_is_one_domain_in_both_forms(panel):
-    assert create(panel, domain="Bücher.Example", admin_name="bücher.example").text == "success"
-    again = create(panel, domain="XN--BCHER-KVA.example", admin_name="xn--bcher-kva.example")
+    assert (
+        plugin_create(panel, domain="Bücher.Example", admin_name="bücher.example").text == "success"
+    )
+    again = plugin_create(panel, domain="XN--BCHER-KVA.example", admin_name="xn--bcher-kva.example")
     assert again.text == "KaziWhmcs: Domain 'bücher.example' already exists or is not allowed"
     account = panel.state.customer("xn--bcher-kva.example")
     assert (account.domain, account.domain_unicode, account.login) == (
@@ -246,27 +237,28 @@ def test_create_refuses_domains_that_exist_or_are_not_allowed(panel, taken, doma
     panel.state.seed_customer("other-reseller.example", reseller="reseller2")
     panel.state.seed_alias("alias.example", "other-reseller.example")
     panel.state.seed_customer("old.example", reseller="reseller1", status="todelete")
-    response = create(panel, domain=domain, admin_name=domain)
+    response = plugin_create(panel, domain=domain, admin_name=domain)
     assert response.text == f"KaziWhmcs: Domain '{domain}' already exists or is not allowed"
 
 
 def test_a_sub_zone_of_the_resellers_own_domain_is_allowed(panel):
     panel.state.seed_customer("mine.example", reseller="reseller1")
     assert (
-        create(panel, domain="shop.mine.example", admin_name="shop.mine.example").text == "success"
+        plugin_create(panel, domain="shop.mine.example", admin_name="shop.mine.example").text
+        == "success"
     )
 
 
 def test_a_finished_deletion_frees_the_domain(panel):
-    assert create(panel).text == "success"
+    assert plugin_create(panel).text == "success"
     assert plugin_post(panel, "terminate", domain="example.com").text == "success"
-    assert "already exists" in create(panel).text
+    assert "already exists" in plugin_create(panel).text
     assert panel.state.finish_deletion("example.com") == 1
-    assert create(panel).text == "success"
+    assert plugin_create(panel).text == "success"
 
 
 def test_create_trims_every_field_and_lowercases_domain_and_login(panel):
-    response = create(
+    response = plugin_create(
         panel,
         hp_name=" {basic} ",
         domain=" {ExAmple.COM| ",
@@ -294,7 +286,7 @@ def test_create_trims_every_field_and_lowercases_domain_and_login(panel):
 
 
 def test_a_login_that_already_exists_loses_the_message_in_an_empty_body(panel):
-    assert answer(create(panel, admin_name="reseller1")) == (200, "")
+    assert answer(plugin_create(panel, admin_name="reseller1")) == (200, "")
     assert panel.state.customers == {}
 
 
@@ -429,7 +421,7 @@ def test_a_panel_exception_is_a_500_with_its_message(panel, monkeypatch):
 
 
 def test_the_request_log_keeps_fields_without_secrets(panel):
-    create(panel, admin_pass="Str0ng-pass", customer_id="whmcs_7")
+    plugin_create(panel, admin_pass="Str0ng-pass", customer_id="whmcs_7")
     plugin_post(panel, "usageupdate")
     (entry,) = panel.state.requests_for("create")
     assert entry["fields"]["reseller_pass"] == "***"
