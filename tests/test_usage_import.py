@@ -86,3 +86,34 @@ def test_the_usage_reported_to_whmcs_names_the_service_where_the_bridge_knows_it
         "serviceid": mine.whmcs_id,
     }
     assert "serviceid" not in rows[1], "a domain of another server is not this server's service"
+
+
+@pytest.mark.django_db
+def test_a_domain_listed_twice_keeps_its_last_figures():
+    mine = ServiceFactory(domain="twice.example.com", domain_ascii="twice.example.com")
+    rows = [_row("twice.example.com", 1, 1), _row("TWICE.example.com", 7, 9)]
+
+    assert usage_import(mine.server, rows, NOW) == 1
+
+    mine.refresh_from_db()
+    assert (mine.disk_usage, mine.bw_usage) == (7, 9)
+    assert list(mine.usage_samples.values_list("disk_usage", "bw_usage")) == [(7, 9)]
+
+
+@pytest.mark.django_db
+def test_every_service_of_the_server_with_the_listed_domain_gets_the_figures():
+    old = ServiceFactory(
+        domain="again.example.com",
+        domain_ascii="again.example.com",
+        status=Service.Status.TERMINATED,
+    )
+    new = ServiceFactory(
+        server=old.server, domain="again.example.com", domain_ascii="again.example.com"
+    )
+
+    assert usage_import(old.server, [_row("again.example.com", 3, 4)], NOW) == 2
+
+    for service in (old, new):
+        service.refresh_from_db()
+        assert (service.disk_usage, service.bw_usage, service.usage_updated_at) == (3, 4, NOW)
+        assert service.usage_samples.count() == 1
