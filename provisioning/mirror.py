@@ -9,9 +9,9 @@ and the webhook view accepts it again (then finding the row)."""
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 
+from .lean_rows import row_get, row_insert
 from .models import Client, Product, Server, Service
 from .webhook_params import ValidationProblem, WebhookRequest
 
@@ -32,7 +32,7 @@ def mirror_check(req: WebhookRequest) -> MirrorFound:
     """Refuse (before anything is written) a request naming records we cannot build.
 
     Call it in a transaction: the service it finds stays locked until the commit."""
-    server = Server.objects.filter(whmcs_id=req.server.whmcs_id).first()
+    server = row_get(Server, "whmcs_id", req.server.whmcs_id)
     if server is None:
         if not (req.server.host or req.server.ip_address):
             raise ValidationProblem(
@@ -46,14 +46,9 @@ def mirror_check(req: WebhookRequest) -> MirrorFound:
                 raise ValidationProblem(f"{name}: required for a server the bridge does not know")
     if req.service is None:
         return MirrorFound(server, None)
-    existing = (
-        # Locked (PostgreSQL) for the rest of the caller's transaction: the operation
-        # request that follows relies on it.
-        Service.objects.select_for_update(of=("self",))
-        .select_related("server", "client", "product")
-        .filter(whmcs_id=req.service.whmcs_id)
-        .first()
-    )
+    # Locked (PostgreSQL) for the rest of the caller's transaction: the operation request
+    # that follows relies on it.
+    existing = row_get(Service, "whmcs_id", req.service.whmcs_id, for_update=True)
     if existing is None:
         for name, value in (
             ("domain", req.service.domain),
@@ -62,7 +57,7 @@ def mirror_check(req: WebhookRequest) -> MirrorFound:
         ):
             if value is None:
                 raise ValidationProblem(f"{name}: required for a service the bridge does not know")
-    elif existing.server.whmcs_id != req.server.whmcs_id and existing.on_panel:
+    elif existing.on_panel and (server is None or existing.server_id != server.pk):
         raise ValidationProblem(
             f"serverid: service {existing.whmcs_id} is on server {existing.server.whmcs_id}; "
             "moving an account between panels is not supported"
@@ -75,11 +70,7 @@ def _set_present(obj, values: dict) -> bool:
     for attr, value in values.items():
         if value is None:
             continue
-        try:
-            current = getattr(obj, attr)
-        except ObjectDoesNotExist:  # a relation not set yet on a new row
-            current = None
-        if current != value:
+        if getattr(obj, attr) != value:
             setattr(obj, attr, value)
             changed = True
     return changed
@@ -95,7 +86,7 @@ def server_upsert(params, found=_LOOK_UP) -> Server:
         "reseller_password": params.password,
         "name": params.name,
     }
-    server = Server.objects.filter(whmcs_id=params.whmcs_id).first() if found is _LOOK_UP else found
+    server = row_get(Server, "whmcs_id", params.whmcs_id) if found is _LOOK_UP else found
     if server is None:
         server = Server(whmcs_id=params.whmcs_id)
         _set_present(server, values)
@@ -113,12 +104,14 @@ def server_upsert(params, found=_LOOK_UP) -> Server:
 
 def _product_upsert(params) -> Product:
     values = {"plan_name": params.plan_name, "name": params.product_name}
-    product = Product.objects.filter(whmcs_id=params.product_id).first()
+    product = row_get(Product, "whmcs_id", params.product_id)
     if product is None:
-        return Product.objects.create(
-            whmcs_id=params.product_id,
-            plan_name=params.plan_name or "",
-            name=params.product_name or "",
+        return row_insert(
+            Product(
+                whmcs_id=params.product_id,
+                plan_name=params.plan_name or "",
+                name=params.product_name or "",
+            )
         )
     if _set_present(product, values):
         product.save()
@@ -128,10 +121,10 @@ def _product_upsert(params) -> Product:
 def _client_upsert(params) -> Client:
     contact = dict(params.contact)
     contact["country"] = contact.pop("countryname", None)
-    client = Client.objects.filter(whmcs_id=params.client_id).first()
+    client = row_get(Client, "whmcs_id", params.client_id)
     if client is None:
-        return Client.objects.create(
-            whmcs_id=params.client_id, **{k: v for k, v in contact.items() if v is not None}
+        return row_insert(
+            Client(whmcs_id=params.client_id, **{k: v for k, v in contact.items() if v is not None})
         )
     if _set_present(client, contact):
         client.save()
@@ -139,26 +132,25 @@ def _client_upsert(params) -> Client:
 
 
 def service_upsert(params, server: Server, found=_LOOK_UP) -> Service:
-    service = (
-        Service.objects.select_related("client", "product").filter(whmcs_id=params.whmcs_id).first()
-        if found is _LOOK_UP
-        else found
-    )
+    service = row_get(Service, "whmcs_id", params.whmcs_id) if found is _LOOK_UP else found
     client = _client_upsert(params) if params.client_id else service.client
     product = _product_upsert(params) if params.product_id else service.product
-    values = {"client": client, "product": product, "username": params.username}
+    relations = {"client": client, "product": product}
+    values = {"username": params.username}
     if service is None or not service.on_panel:
+        relations["server"] = server
         values.update(
-            server=server,
-            domain=params.domain,
-            domain_ascii=params.domain_ascii,
-            password=params.password,
+            domain=params.domain, domain_ascii=params.domain_ascii, password=params.password
         )
     if service is None:
-        service = Service(whmcs_id=params.whmcs_id)
+        service = Service(whmcs_id=params.whmcs_id, **relations)
         _set_present(service, values)
-        service.save()
-    elif _set_present(service, values):
+        return row_insert(service)
+    # Compared by id, then assigned: the caller's rows become the service's cached relations.
+    changed = any(getattr(service, f"{name}_id") != row.pk for name, row in relations.items())
+    for name, row in relations.items():
+        setattr(service, name, row)
+    if _set_present(service, values) or changed:
         service.save()
     return service
 
