@@ -44,25 +44,65 @@ def row_insert(obj: Model) -> Model:
     return obj
 
 
+class _Columns:
+    """A model's columns in a SELECT, and how to turn their values into an instance (the
+    converters the ORM's compiler would apply: decryption, booleans and dates on SQLite)."""
+
+    def __init__(self, model: type[Model], alias: str):
+        connection = _connection()
+        self.model, meta = model, model._meta
+        fields = list(meta.concrete_fields)
+        self.names = [f.attname for f in fields]
+        self.pk_index = self.names.index(meta.pk.attname)
+        self.sql = ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields)
+        self.converters = []
+        for index, field in enumerate(fields):
+            column = field.get_col(meta.db_table)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                self.converters.append((index, column, found))
+
+    def instance(self, values: list) -> Model:
+        connection = _connection()
+        for index, column, functions in self.converters:
+            for convert in functions:
+                values[index] = convert(values[index], column, connection)
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.names, values)
+
+
 @cache
-def _select_plan(model: type[Model], field_name: str, for_update: bool, vendor: str):
+def _select_plan(lookups: tuple, for_update: bool, vendor: str) -> tuple[str, list[_Columns]]:
     connection = _connection()
-    meta, quote = model._meta, connection.ops.quote_name
-    fields = list(meta.concrete_fields)
-    lock = for_update and connection.features.has_select_for_update
-    sql = "SELECT {} FROM {} WHERE {} = %s LIMIT 1{}".format(
-        ", ".join(quote(f.column) for f in fields),
-        quote(meta.db_table),
-        quote(meta.get_field(field_name).column),
-        " FOR UPDATE" if lock else "",
-    )
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(meta.db_table)
-        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if found:
-            converters.append((index, column, found))
-    return sql, [f.attname for f in fields], converters
+    quote = connection.ops.quote_name
+    columns = [_Columns(model, f"t{i}") for i, (model, _) in enumerate(lookups)]
+    tables = [f"{quote(model._meta.db_table)} t{i}" for i, (model, _) in enumerate(lookups)]
+    conditions = [
+        f"t{i}.{quote(model._meta.get_field(name).column)} = %s"
+        for i, (model, name) in enumerate(lookups)
+    ]
+    select = ", ".join(c.sql for c in columns)
+    if len(lookups) == 1:
+        lock = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
+        return f"SELECT {select} FROM {tables[0]} WHERE {conditions[0]} LIMIT 1{lock}", columns
+    # One row whatever is found: each lookup is its own LEFT JOIN on a constant row.
+    joins = " ".join(f"LEFT JOIN {t} ON {c}" for t, c in zip(tables, conditions, strict=True))
+    return f"SELECT {select} FROM (SELECT 1 AS one) base {joins}", columns
+
+
+def _select(lookups: tuple, values: list, for_update: bool = False) -> list:
+    connection = _connection()
+    sql, columns = _select_plan(lookups, for_update, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return [None] * len(columns)
+    found, start = [], 0
+    for part in columns:
+        part_values = list(row[start : start + len(part.names)])
+        start += len(part.names)
+        found.append(None if part_values[part.pk_index] is None else part.instance(part_values))
+    return found
 
 
 def row_get(model: type[Model], field_name: str, value, *, for_update: bool = False):
@@ -70,15 +110,9 @@ def row_get(model: type[Model], field_name: str, value, *, for_update: bool = Fa
 
     `for_update` locks the row until the transaction ends (PostgreSQL; SQLite's write
     transaction is exclusive anyway)."""
-    connection = _connection()
-    sql, names, converters = _select_plan(model, field_name, for_update, connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = list(row)
-    for index, column, functions in converters:
-        for convert in functions:
-            values[index] = convert(values[index], column, connection)
-    return model.from_db(DEFAULT_DB_ALIAS, names, values)
+    return _select(((model, field_name),), [value], for_update)[0]
+
+
+def rows_get(*lookups: tuple[type[Model], str, object]) -> list:
+    """Several `row_get`s in one statement: an instance or None per (model, field, value)."""
+    return _select(tuple((m, f) for m, f, _ in lookups), [v for _, _, v in lookups])

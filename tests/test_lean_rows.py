@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from provisioning.lean_rows import row_get, row_insert
-from provisioning.models import Operation, Service
+from provisioning.lean_rows import row_get, row_insert, rows_get
+from provisioning.models import Client, Operation, Server, Service
 from tests.factories import ClientFactory, ProductFactory, ServerFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +75,15 @@ def test_a_row_read_equals_the_orm_instance_field_by_field():
 
 def test_an_absent_row_reads_as_none():
     assert row_get(Service, "whmcs_id", 987654) is None
+
+
+def test_several_lookups_in_one_statement_find_each_row_or_none(django_assert_num_queries):
+    service = ServiceFactory()
+    with django_assert_num_queries(1):
+        found = rows_get(
+            (Server, "whmcs_id", service.server.whmcs_id),
+            (Client, "whmcs_id", 987654),
+            (Service, "whmcs_id", service.whmcs_id),
+        )
+    assert [row and row.pk for row in found] == [service.server.pk, None, service.pk]
+    assert found[0].reseller_password == service.server.reseller_password
