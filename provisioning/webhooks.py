@@ -24,6 +24,7 @@ from .operations import operation_request
 from .redaction import redact_mapping
 from .signing import SignatureError, webhook_verify
 from .webhook_params import ValidationProblem, WebhookRequest, webhook_parse
+from .write_turns import write_turn
 
 OPENAPI_PATH = Path(settings.BASE_DIR) / "docs" / "openapi.json"
 # Primary keys are 64-bit: a larger id in the URL is simply not an operation.
@@ -107,7 +108,7 @@ def webhook_receive(request: HttpRequest) -> JsonResponse:
 @sensitive_variables("req")
 def _webhook_accept(req: WebhookRequest) -> tuple[Operation, bool]:
     """Mirror, journal and queue in one transaction: all of it, or nothing."""
-    with transaction.atomic():
+    with write_turn(), transaction.atomic():
         # Checked inside the transaction: the rows it finds are the ones upserted.
         found = mirror_check(req)
         server, service = mirror_upsert(req, found)
