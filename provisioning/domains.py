@@ -19,11 +19,11 @@ def domain_normalize(raw: str) -> tuple[str, str]:
     text = raw.strip().rstrip(".")
     if not text:
         raise DomainError("is empty")
-    try:
-        ascii_form = idna.encode(text, uts46=True).decode("ascii")
-        unicode_form = idna.decode(ascii_form)
-    except (idna.IDNAError, UnicodeError) as exc:
-        raise DomainError(f"is not a valid domain name ({exc})") from None
+    if text.isascii() and _plain_ascii(text.lower()):
+        # What the IDNA encoding would return (it costs ~0.1 ms a name, on every webhook).
+        ascii_form = unicode_form = text.lower()
+    else:
+        unicode_form, ascii_form = _idna_forms(text)
     labels = ascii_form.split(".")
     if len(labels) < 2:
         raise DomainError("must have at least two labels (e.g. example.com)")
@@ -32,6 +32,20 @@ def domain_normalize(raw: str) -> tuple[str, str]:
     if labels[-1].isdigit():
         raise DomainError("is not a valid domain name (numeric top-level label)")
     return unicode_form, ascii_form
+
+
+def _plain_ascii(text: str) -> bool:
+    """Letters, digits and hyphens only, no IDNA label (`xn--`) and no other `--` at
+    positions 3–4, which IDNA reserves: IDNA would return such a name as it is."""
+    return all(_LABEL.match(label) and label[2:4] != "--" for label in text.split("."))
+
+
+def _idna_forms(text: str) -> tuple[str, str]:
+    try:
+        ascii_form = idna.encode(text, uts46=True).decode("ascii")
+        return idna.decode(ascii_form), ascii_form
+    except (idna.IDNAError, UnicodeError) as exc:
+        raise DomainError(f"is not a valid domain name ({exc})") from None
 
 
 def domain_ascii(domain: str) -> str:

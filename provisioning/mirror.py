@@ -9,30 +9,51 @@ and the webhook view accepts it again (then finding the row)."""
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
+from .lean_rows import row_get, row_insert, rows_get
 from .models import Client, Product, Server, Service
 from .webhook_params import ValidationProblem, WebhookRequest
 
 
 @dataclass(frozen=True)
 class MirrorFound:
-    """The rows mirror_check looked up, handed to mirror_upsert so it need not fetch them
-    again (call both in one transaction)."""
+    """The rows a request names, looked up by their WHMCS ids (None: not known yet), handed
+    from mirror_check to mirror_upsert (call both in one transaction)."""
 
     server: Server | None
-    service: Service | None
+    service: Service | None = None
+    client: Client | None = None
+    product: Product | None = None
 
 
-_LOOK_UP = object()  # "not looked up yet", distinct from None ("looked up, absent")
+def mirror_lookup(req: WebhookRequest) -> MirrorFound:
+    """The request's server, service, client and product in one statement.
+
+    A service found is locked (PostgreSQL) for the rest of the caller's transaction, and
+    the others read again after the lock: the operation request that follows relies on a
+    current, locked service. A new service is locked by its insert."""
+    params = req.service
+    if params is None:
+        return MirrorFound(row_get(Server, "whmcs_id", req.server.whmcs_id))
+    lookups = (
+        (Server, "whmcs_id", req.server.whmcs_id),
+        (Client, "whmcs_id", params.client_id),
+        (Product, "whmcs_id", params.product_id),
+    )
+    server, client, product, service = rows_get(*lookups, (Service, "whmcs_id", params.whmcs_id))
+    if service is not None and connection.features.has_select_for_update:
+        service = row_get(Service, "whmcs_id", params.whmcs_id, for_update=True)
+        server, client, product = rows_get(*lookups)
+    return MirrorFound(server, service, client, product)
 
 
 def mirror_check(req: WebhookRequest) -> MirrorFound:
     """Refuse (before anything is written) a request naming records we cannot build.
 
     Call it in a transaction: the service it finds stays locked until the commit."""
-    server = Server.objects.filter(whmcs_id=req.server.whmcs_id).first()
+    found = mirror_lookup(req)
+    server = found.server
     if server is None:
         if not (req.server.host or req.server.ip_address):
             raise ValidationProblem(
@@ -44,16 +65,9 @@ def mirror_check(req: WebhookRequest) -> MirrorFound:
         ):
             if not value:
                 raise ValidationProblem(f"{name}: required for a server the bridge does not know")
+    existing = found.service
     if req.service is None:
-        return MirrorFound(server, None)
-    existing = (
-        # Locked (PostgreSQL) for the rest of the caller's transaction: the operation
-        # request that follows relies on it.
-        Service.objects.select_for_update(of=("self",))
-        .select_related("server", "client", "product")
-        .filter(whmcs_id=req.service.whmcs_id)
-        .first()
-    )
+        return found
     if existing is None:
         for name, value in (
             ("domain", req.service.domain),
@@ -62,12 +76,12 @@ def mirror_check(req: WebhookRequest) -> MirrorFound:
         ):
             if value is None:
                 raise ValidationProblem(f"{name}: required for a service the bridge does not know")
-    elif existing.server.whmcs_id != req.server.whmcs_id and existing.on_panel:
+    elif existing.on_panel and (server is None or existing.server_id != server.pk):
         raise ValidationProblem(
             f"serverid: service {existing.whmcs_id} is on server {existing.server.whmcs_id}; "
             "moving an account between panels is not supported"
         )
-    return MirrorFound(server, existing)
+    return found
 
 
 def _set_present(obj, values: dict) -> bool:
@@ -75,17 +89,14 @@ def _set_present(obj, values: dict) -> bool:
     for attr, value in values.items():
         if value is None:
             continue
-        try:
-            current = getattr(obj, attr)
-        except ObjectDoesNotExist:  # a relation not set yet on a new row
-            current = None
-        if current != value:
+        if getattr(obj, attr) != value:
             setattr(obj, attr, value)
             changed = True
     return changed
 
 
-def server_upsert(params, found=_LOOK_UP) -> Server:
+def server_upsert(params, server: Server | None) -> Server:
+    """Insert or update the server; `server` is its row as looked up (None: not known)."""
     values = {
         "hostname": params.host,
         "ip_address": params.ip_address,
@@ -95,7 +106,6 @@ def server_upsert(params, found=_LOOK_UP) -> Server:
         "reseller_password": params.password,
         "name": params.name,
     }
-    server = Server.objects.filter(whmcs_id=params.whmcs_id).first() if found is _LOOK_UP else found
     if server is None:
         server = Server(whmcs_id=params.whmcs_id)
         _set_present(server, values)
@@ -111,54 +121,53 @@ def server_upsert(params, found=_LOOK_UP) -> Server:
     return server
 
 
-def _product_upsert(params) -> Product:
+def _product_upsert(params, product: Product | None) -> Product:
     values = {"plan_name": params.plan_name, "name": params.product_name}
-    product = Product.objects.filter(whmcs_id=params.product_id).first()
     if product is None:
-        return Product.objects.create(
-            whmcs_id=params.product_id,
-            plan_name=params.plan_name or "",
-            name=params.product_name or "",
+        return row_insert(
+            Product(
+                whmcs_id=params.product_id,
+                plan_name=params.plan_name or "",
+                name=params.product_name or "",
+            )
         )
     if _set_present(product, values):
         product.save()
     return product
 
 
-def _client_upsert(params) -> Client:
+def _client_upsert(params, client: Client | None) -> Client:
     contact = dict(params.contact)
     contact["country"] = contact.pop("countryname", None)
-    client = Client.objects.filter(whmcs_id=params.client_id).first()
     if client is None:
-        return Client.objects.create(
-            whmcs_id=params.client_id, **{k: v for k, v in contact.items() if v is not None}
+        return row_insert(
+            Client(whmcs_id=params.client_id, **{k: v for k, v in contact.items() if v is not None})
         )
     if _set_present(client, contact):
         client.save()
     return client
 
 
-def service_upsert(params, server: Server, found=_LOOK_UP) -> Service:
-    service = (
-        Service.objects.select_related("client", "product").filter(whmcs_id=params.whmcs_id).first()
-        if found is _LOOK_UP
-        else found
-    )
-    client = _client_upsert(params) if params.client_id else service.client
-    product = _product_upsert(params) if params.product_id else service.product
-    values = {"client": client, "product": product, "username": params.username}
+def service_upsert(params, server: Server, found: MirrorFound) -> Service:
+    service = found.service
+    client = _client_upsert(params, found.client) if params.client_id else service.client
+    product = _product_upsert(params, found.product) if params.product_id else service.product
+    relations = {"client": client, "product": product}
+    values = {"username": params.username}
     if service is None or not service.on_panel:
+        relations["server"] = server
         values.update(
-            server=server,
-            domain=params.domain,
-            domain_ascii=params.domain_ascii,
-            password=params.password,
+            domain=params.domain, domain_ascii=params.domain_ascii, password=params.password
         )
     if service is None:
-        service = Service(whmcs_id=params.whmcs_id)
+        service = Service(whmcs_id=params.whmcs_id, **relations)
         _set_present(service, values)
-        service.save()
-    elif _set_present(service, values):
+        return row_insert(service)
+    # Compared by id, then assigned: the caller's rows become the service's cached relations.
+    changed = any(getattr(service, f"{name}_id") != row.pk for name, row in relations.items())
+    for name, row in relations.items():
+        setattr(service, name, row)
+    if _set_present(service, values) or changed:
         service.save()
     return service
 
@@ -166,10 +175,7 @@ def service_upsert(params, server: Server, found=_LOOK_UP) -> Service:
 def mirror_upsert(
     req: WebhookRequest, found: MirrorFound | None = None
 ) -> tuple[Server, Service | None]:
-    if found is None:
-        server = server_upsert(req.server)
-        service = service_upsert(req.service, server) if req.service else None
-    else:
-        server = server_upsert(req.server, found.server)
-        service = service_upsert(req.service, server, found.service) if req.service else None
+    found = found or mirror_lookup(req)
+    server = server_upsert(req.server, found.server)
+    service = service_upsert(req.service, server, found) if req.service else None
     return server, service

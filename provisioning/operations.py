@@ -14,6 +14,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from .imscp.errors import PanelError, PanelPermanentError, PanelTransientError
+from .lean_rows import row_insert
 from .models import Attempt, Operation, Server, Service
 from .panel_commands import CommandResult, command_apply, command_execute, command_refused
 from .redaction import MASK, redact_text
@@ -66,7 +67,26 @@ def _broker():
     if broker is None:
         _brokers.clear()
         broker = _brokers[os.getpid()] = get_broker()
+        if _broker_in_database():
+            broker.enqueue = _orm_enqueuer(broker)
     return broker
+
+
+def _orm_enqueuer(broker):
+    """The ORM broker's enqueue, writing its row with one prepared INSERT when called in
+    a transaction (the webhook's): the same row, without a queryset's compilation."""
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+
+    orm_enqueue = broker.enqueue
+
+    def enqueue(task):
+        if transaction.get_autocommit():
+            return orm_enqueue(task)  # the broker's own way, stale-connection check included
+        key = broker.list_key or Conf.CLUSTER_NAME
+        return row_insert(OrmQ(key=key, payload=task, lock=timezone.now())).pk
+
+    return enqueue
 
 
 def _enqueue_with_transaction(operation_id: int) -> None:
@@ -113,6 +133,7 @@ def operation_request(
     requested_by: str = "",
     now: datetime | None = None,
     service_locked: bool = False,
+    service_created: bool = False,
 ) -> tuple[Operation, bool]:
     """Queue `command`, or return the operation already doing or having done it.
 
@@ -121,7 +142,9 @@ def operation_request(
     the pending operations ran) is answered by the operation that carries it.
 
     `service_locked`: the caller's transaction already holds the service row (selected
-    for update, or inserted) and `service` is current, so it is not read again."""
+    for update, or inserted) and `service` is current, so it is not read again.
+    `service_created`: the caller inserted the service in its transaction (it has no
+    operations yet)."""
     now = now or timezone.now()
     # No savepoint inside a caller's transaction: nothing here fails in part, and an
     # error fails the caller's whole transaction anyway.
@@ -135,7 +158,11 @@ def operation_request(
                     .select_related("client", "product")
                     .get(pk=service.pk)
                 )
-            existing = _existing_for_service(command, service, secret, now, source, requested_by)
+            existing = (
+                None
+                if service_created
+                else _existing_for_service(command, service, secret, now, source, requested_by)
+            )
         else:
             existing = (
                 Operation.objects.filter(
@@ -146,16 +173,18 @@ def operation_request(
             )
         if existing is not None:
             return existing, False
-        op = Operation.objects.create(
-            command=command,
-            server=server,
-            service=service,
-            secret=secret,
-            source=source,
-            requested_by=requested_by,
-            request=_request_summary(command, server, service),
-            created_at=now,
-            updated_at=now,
+        op = row_insert(
+            Operation(
+                command=command,
+                server=server,
+                service=service,
+                secret=secret,
+                source=source,
+                requested_by=requested_by,
+                request=_request_summary(command, server, service),
+                created_at=now,
+                updated_at=now,
+            )
         )
         if command == Command.TERMINATE and service is not None:
             operations_supersede(op, now)

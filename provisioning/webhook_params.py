@@ -37,6 +37,9 @@ _MAX_DEPTH = 20
 _CONTACT_MAX = {"postcode": 64, "phonenumber": 64}
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class ValidationProblem(ValueError):
     pass
 
@@ -92,7 +95,7 @@ def _json_load(body: bytes):
 def _storable_problem(value: str) -> str | None:
     if "\x00" in value:
         return "contains a NUL character"
-    if any("\ud800" <= char <= "\udfff" for char in value):
+    if not value.isascii() and _SURROGATE.search(value):
         # A lone surrogate ("\ud800" in JSON) cannot be encoded for the database.
         return "contains an unpaired surrogate"
     return None

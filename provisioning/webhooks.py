@@ -17,12 +17,14 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from .http_errors import json_error
+from .lean_rows import row_insert
 from .mirror import mirror_check, mirror_upsert
 from .models import Operation, WebhookEvent
 from .operations import operation_request
 from .redaction import redact_mapping
 from .signing import SignatureError, webhook_verify
 from .webhook_params import ValidationProblem, WebhookRequest, webhook_parse
+from .write_turns import write_turn
 
 OPENAPI_PATH = Path(settings.BASE_DIR) / "docs" / "openapi.json"
 # Primary keys are 64-bit: a larger id in the URL is simply not an operation.
@@ -106,9 +108,10 @@ def webhook_receive(request: HttpRequest) -> JsonResponse:
 @sensitive_variables("req")
 def _webhook_accept(req: WebhookRequest) -> tuple[Operation, bool]:
     """Mirror, journal and queue in one transaction: all of it, or nothing."""
-    with transaction.atomic():
+    with write_turn(), transaction.atomic():
         # Checked inside the transaction: the rows it finds are the ones upserted.
-        server, service = mirror_upsert(req, mirror_check(req))
+        found = mirror_check(req)
+        server, service = mirror_upsert(req, found)
         op, created = operation_request(
             req.command,
             server=server,
@@ -119,13 +122,16 @@ def _webhook_accept(req: WebhookRequest) -> tuple[Operation, bool]:
             source=Operation.Source.WEBHOOK,
             requested_by=f"webhook {req.event_id}",
             service_locked=True,  # mirror_check locked it, or mirror_upsert inserted it
+            service_created=service is not None and found.service is None,
         )
-        WebhookEvent.objects.create(
-            event_id=req.event_id,
-            command=req.command,
-            received_at=timezone.now(),
-            payload=redact_mapping(req.payload),
-            operation=op,
+        row_insert(
+            WebhookEvent(
+                event_id=req.event_id,
+                command=req.command,
+                received_at=timezone.now(),
+                payload=redact_mapping(req.payload),
+                operation=op,
+            )
         )
     return op, created
 

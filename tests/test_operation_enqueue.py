@@ -55,3 +55,16 @@ def test_an_outside_broker_gets_the_task_only_after_the_commit(settings, monkeyp
         _request(service)
         assert sent == []
     assert sent == [Operation.objects.get().pk]
+
+
+def test_the_task_written_in_the_transaction_names_the_operation_to_run(orm_broker):
+    from django_q.signing import SignedPackage
+
+    service = ServiceFactory(status="active", on_panel=True)
+    with transaction.atomic():
+        _request(service)
+    task = SignedPackage.loads(OrmQ.objects.get().payload)
+    assert (task["func"], task["args"]) == (
+        "provisioning.tasks.operation_run",
+        (Operation.objects.get().pk,),
+    )
