@@ -4,7 +4,9 @@ emulator, parsed and written, versus a per-row update loop in the same run.
 Both sides start from the same answer, fetched once (its fetch time is printed: it is the
 panel building and sending the list). Bulk: parse, map to service ids, the batched
 write (`usage_import`, samples included). Per-row: the same parse, then one autocommit
-UPDATE per account matched on its domain, as the original module did.
+UPDATE per account matched on its domain, as the original module did, and (for the same
+writes on both sides) one more statement for the account's sample of the day; the
+services-only loop is timed and printed too.
 
     python -m benchmarks.usage_import [--accounts 100000] [--per-row N] [--database sqlite]
 """
@@ -118,28 +120,42 @@ def bulk_peak_mb_and_writes(server, answer) -> tuple[float, int]:
     return peak / 1e6, writes
 
 
-def per_row_import(server, answer, limit: int) -> tuple[float, float, int]:
+def per_row_import(server, answer, limit: int, samples: bool) -> tuple[float, float, int]:
     """The original's way: the same parse, then one UPDATE per account matched on the
-    domain, each its own transaction (autocommit), on the first `limit` entries.
-    (seconds to parse, seconds to update those entries, how many)."""
+    domain, each its own transaction (autocommit), on the first `limit` entries; with
+    `samples`, also the account's sample of the day, one more statement, as the bulk side
+    writes it. (seconds to parse, seconds to update those entries, how many)."""
+    from django.db import connection
     from django.utils import timezone
 
     from provisioning.domains import domain_ascii
     from provisioning.imscp.answers import usage_parse
-    from provisioning.models import Service
+    from provisioning.models import Service, UsageSample
 
     start = time.perf_counter()
     entries = usage_parse(answer[0], answer[1])
     parsed = time.perf_counter()
     now = timezone.now()
+    day = UsageSample._meta.get_field("day").get_db_prep_value(timezone.localdate(now), connection)
+    sample_sql = (
+        f"INSERT INTO {UsageSample._meta.db_table} (service_id, day, disk_usage, bw_usage) "
+        f"SELECT id, %s, %s, %s FROM {Service._meta.db_table} "
+        "WHERE server_id = %s AND domain_ascii = %s ON CONFLICT (service_id, day) DO UPDATE "
+        "SET disk_usage = excluded.disk_usage, bw_usage = excluded.bw_usage"
+    )
     for entry in entries[:limit]:
-        Service.objects.filter(server=server, domain_ascii=domain_ascii(entry.domain)).update(
-            disk_usage=max(entry.diskusage, 0),
+        name = domain_ascii(entry.domain)
+        disk, bandwidth = max(entry.diskusage, 0), max(entry.bwusage, 0)
+        Service.objects.filter(server=server, domain_ascii=name).update(
+            disk_usage=disk,
             disk_limit=entry.disklimit,
-            bw_usage=max(entry.bwusage, 0),
+            bw_usage=bandwidth,
             bw_limit=entry.bwlimit,
             usage_updated_at=now,
         )
+        if samples:
+            with connection.cursor() as cursor:
+                cursor.execute(sample_sql, [day, disk, bandwidth, server.pk, name])
     return parsed - start, time.perf_counter() - parsed, len(entries[:limit])
 
 
@@ -174,12 +190,14 @@ def main(argv: list[str] | None = None) -> int:
         fetch_seconds = _answer(server)[2]
         parse_seconds, write_seconds, written = bulk_import(server, answer)
         peak, writes = bulk_peak_mb_and_writes(server, answer)
+        services_only = per_row_import(server, answer, args.per_row or n, samples=False)
         per_row_parse, per_row_seconds, per_row_n = per_row_import(
-            server, answer, args.per_row or n
+            server, answer, args.per_row or n, samples=True
         )
     seconds = parse_seconds + write_seconds
     per_row_write = per_row_seconds * n / per_row_n
     per_row_total = per_row_parse + per_row_write
+    services_only_total = services_only[0] + services_only[1] * n / services_only[2]
     ratio = per_row_total / seconds
     with_fetch = (fetch_seconds + per_row_total) / (fetch_seconds + seconds)
     write_ratio = per_row_write / write_seconds
@@ -190,12 +208,17 @@ def main(argv: list[str] | None = None) -> int:
     figures.line("bulk: total", f"{seconds:6.2f} s")
     scaled = "" if per_row_n == n else f" (measured on {per_row_n}, scaled)"
     figures.line("per-row loop: parse", f"{per_row_parse:6.2f} s")
-    figures.line("per-row loop: write", f"{per_row_write:6.2f} s{scaled}")
+    figures.line("per-row loop: write (same writes)", f"{per_row_write:6.2f} s{scaled}")
     figures.line("per-row loop: total", f"{per_row_total:6.2f} s")
     figures.line(
         "ratio per-row/bulk",
         f"parse + write {ratio:.1f}x  write alone {write_ratio:.1f}x  "
         f"fetch included {with_fetch:.1f}x",
+    )
+    figures.line(
+        "per-row, services only (no samples)",
+        f"{services_only_total:6.2f} s total{scaled}: "
+        f"{services_only_total / seconds:.1f}x the bulk",
     )
     figures.line("peak Python memory (tracemalloc)", f"{peak:.0f} MB")
     figures.line("write queries", f"{writes} ({n / max(writes, 1):.0f} accounts per query)")

@@ -106,46 +106,40 @@ def _sqlite_write(cursor, server_id: int, latest: dict, stamp, sample_day) -> in
     a VALUES list joined on the id (SQLite 3.33+) and an INSERT ... ON CONFLICT DO UPDATE
     (3.24+). (Figures as one JSON text through json_each, or joined on the domain index,
     ran slower on SQLite: its rowid join is the cheap one.)"""
-    values = []
-    for service_id, name in (
-        Service.objects.filter(server_id=server_id)
-        .order_by()
-        .values_list("id", "domain_ascii")
-        .iterator(5000)
-    ):
-        row = latest.get(name)
-        if row is not None:
-            values.append(
-                (
-                    service_id,
-                    max(row["diskusage"], 0),
-                    row["disklimit"],
-                    max(row["bwusage"], 0),
-                    row["bwlimit"],
-                )
-            )
     services, samples = _tables()
+    # Read raw: the ORM's iterator costs as much again as SQLite for 100,000 rows.
+    cursor.execute(f"SELECT id, domain_ascii FROM {services} WHERE server_id = %s", [server_id])
+    values = [
+        (service_id, row["diskusage"], row["disklimit"], row["bwusage"], row["bwlimit"])
+        for service_id, name in cursor.fetchall()
+        if (row := latest.get(name)) is not None
+    ]
     for start in range(0, len(values), BATCH_SIZE):
-        batch = values[start : start + BATCH_SIZE]
+        batch = _integer_rows(values[start : start + BATCH_SIZE])
         cursor.execute(
-            f"WITH v(id, du, dl, bu, bl) AS (VALUES {_placeholders(5, len(batch))}) "
-            f"UPDATE {services} SET disk_usage = v.du, disk_limit = v.dl, bw_usage = v.bu, "
-            f"bw_limit = v.bl, usage_updated_at = %s FROM v WHERE {services}.id = v.id",
-            [*(value for row in batch for value in row), stamp],
+            f"WITH v(id, du, dl, bu, bl) AS (VALUES {batch}) "
+            f"UPDATE {services} SET disk_usage = max(v.du, 0), disk_limit = v.dl, "
+            f"bw_usage = max(v.bu, 0), bw_limit = v.bl, usage_updated_at = %s "
+            f"FROM v WHERE {services}.id = v.id",
+            [stamp],
         )
         cursor.execute(
+            f"WITH v(id, du, dl, bu, bl) AS (VALUES {batch}) "
             f"INSERT INTO {samples} (service_id, day, disk_usage, bw_usage) "
-            f"VALUES {_placeholders(4, len(batch))} "
+            "SELECT id, %s, max(du, 0), max(bu, 0) FROM v WHERE true "
             "ON CONFLICT (service_id, day) DO UPDATE "
             "SET disk_usage = excluded.disk_usage, bw_usage = excluded.bw_usage",
-            [value for row in batch for value in (row[0], sample_day, row[1], row[3])],
+            [sample_day],
         )
     return len(values)
 
 
-def _placeholders(columns: int, rows: int) -> str:
-    row = "(" + ", ".join(["%s"] * columns) + ")"
-    return ", ".join([row] * rows)
+def _integer_rows(rows: list[tuple[int, ...]]) -> str:
+    """Rows of integers as SQL VALUES text. Integers only (`:d` refuses anything else), so
+    no outside text reaches the SQL; as placeholders, 10,000 per statement, Django's
+    SQLite cursor rewrote each with a regular expression (0.1 s per 100,000 accounts) and
+    SQLite bound each one."""
+    return ", ".join(f"({i:d}, {du:d}, {dl:d}, {bu:d}, {bl:d})" for i, du, dl, bu, bl in rows)
 
 
 def usage_history_prune(today: date) -> int:
