@@ -1,0 +1,39 @@
+"""On SQLite, webhooks take turns for the database's single write lock on an OS file lock.
+
+Every write transaction holds SQLite's one write lock (BEGIN IMMEDIATE). A connection
+that finds it taken sleeps in SQLite's busy handler (1, 2, 5, 10 … up to 100 ms) before
+trying again, so with a few gunicorn processes a webhook waited up to half a second for
+a lock that was free after a millisecond, and the cores idled meanwhile. Waiting on an
+flock instead, a webhook wakes the moment the previous one has committed. Only webhook
+transactions take the turn, and none waits for anything else while holding it, so a
+turn cannot deadlock; other writers (workers, admin) still meet SQLite's busy handler."""
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+
+def _lock_path(connection) -> str | None:
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor != "sqlite" or name.startswith("file:") or ":memory:" in name:
+        return None
+    return f"{name}.write-turn"
+
+
+@contextlib.contextmanager
+def write_turn(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Hold this process's turn to write (SQLite file databases); elsewhere, nothing."""
+    connection = connections[using]
+    path = None if connection.in_atomic_block else _lock_path(connection)
+    if path is None:
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
