@@ -8,7 +8,7 @@ UPDATE per account matched on its domain, as the original module did, and (for t
 writes on both sides) one more statement for the account's sample of the day; the
 services-only loop is timed and printed too.
 
-    python -m benchmarks.usage_import [--accounts 100000] [--per-row N] [--database sqlite]
+    python -m benchmarks.usage_import [--accounts 100000] [--per-row 20000] [--database sqlite]
 """
 
 import argparse
@@ -165,8 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--per-row",
         type=int,
-        default=0,
-        help="time the per-row loop on this many accounts and scale (0: all of them)",
+        default=20_000,
+        help="time the per-row loops on this many accounts and scale (0: all of them); "
+        "a loop's time grows linearly with the accounts",
     )
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args(argv)
