@@ -1,6 +1,19 @@
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["tests.panel_fixtures", "tests.worker_fixtures", "tests.browser_fixtures"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _write_turn_file_removed():
+    """The SQLite test database goes at the end of the run: its write-turn file too."""
+    yield
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if name and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        Path(f"{name}.write-turn").unlink(missing_ok=True)
 
 
 @pytest.fixture
