@@ -88,10 +88,7 @@ def _postgresql_write(cursor, server_id: int, latest: dict, stamp, sample_day) -
             "SET disk_usage = excluded.disk_usage, bw_usage = excluded.bw_usage",
             [
                 [key for key, _ in batch],
-                [r["diskusage"] for r in figures],
-                [r["disklimit"] for r in figures],
-                [r["bwusage"] for r in figures],
-                [r["bwlimit"] for r in figures],
+                *(_integer_array(r[name] for r in figures) for name in _FIGURES),
                 stamp,
                 server_id,
                 sample_day,
@@ -99,6 +96,16 @@ def _postgresql_write(cursor, server_id: int, latest: dict, stamp, sample_day) -
         )
         written += cursor.rowcount
     return written
+
+
+_FIGURES = ("diskusage", "disklimit", "bwusage", "bwlimit")
+
+
+def _integer_array(values) -> str:
+    """Integers as PostgreSQL's array text (`{1,-1,3}`, cast to bigint[] in the SQL):
+    psycopg's list adapter runs a regular expression over each element's text, 0.4 s per
+    100,000 accounts for these four arrays. `:d` refuses anything but an integer."""
+    return "{" + ",".join(f"{value:d}" for value in values) + "}"
 
 
 def _sqlite_write(cursor, server_id: int, latest: dict, stamp, sample_day) -> int:
