@@ -21,7 +21,7 @@ def usage_entries_json(server: Server, entries: list[UsageEntry]) -> list[dict]:
     """The panel's list as the status endpoint reports it, with the WHMCS service id
     where the bridge knows the domain on this server."""
     services, _ = _tables()
-    with connection.cursor() as cursor:  # raw: 100,000 rows through the ORM cost 0.05 s more
+    with connection.cursor() as cursor:  # raw: the ORM adds 0.03 s per 100,000 rows
         cursor.execute(
             f"SELECT domain_ascii, whmcs_id FROM {services} WHERE server_id = %s AND status <> %s",
             [server.pk, Service.Status.TERMINATED],
