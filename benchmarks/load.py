@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from .servers import BENCH_ENV, RESELLER
 from .signing_bench import signed_headers
+from .threads import threads_timed
 
 
 def create_body(n: int, panel_host_port: str, run: str) -> bytes:
@@ -93,11 +94,5 @@ def post_all(base_url: str, path: str, bodies: list[bytes], connections: int = 8
                 result.statuses[status] = result.statuses.get(status, 0) + 1
         conn.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(connections)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    result.seconds = time.perf_counter() - start
+    result.seconds = threads_timed(worker, connections)
     return result

@@ -2,12 +2,12 @@
 
 import itertools
 import threading
-import time
 from collections.abc import Callable
 
 from django.conf import settings
 
 from .servers import RESELLER
+from .threads import threads_timed
 
 
 def client_configure() -> None:
@@ -40,10 +40,4 @@ def calls_run(n: int, concurrency: int, call: Callable[[int], None]) -> tuple[fl
                 with lock:
                     errors[0] += 1
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - start, errors[0]
+    return threads_timed(worker, concurrency), errors[0]

@@ -10,19 +10,16 @@ from jsonschema import Draft202012Validator
 
 from provisioning.models import Operation
 from tests.openapi_check import assert_documented, openapi, schema_validator
-from tests.webhook_client import command_body, get_status, post_webhook, signed_headers
+from tests.webhook_client import (
+    command_body,
+    get_status,
+    post_raw,
+    post_webhook,
+    signed_headers,
+)
 
 WEBHOOK = "/webhooks/whmcs/"
 STATUS = "/webhooks/whmcs/operations/{operation_id}/"
-
-
-def post_raw(client, raw: bytes, headers: dict):
-    return client.post(
-        WEBHOOK,
-        data=raw,
-        content_type="application/json",
-        headers={k: v for k, v in headers.items() if k != "Content-Type"},
-    )
 
 
 def test_the_document_is_openapi_3_1_with_valid_schemas():

@@ -8,8 +8,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from provisioning.models import Attempt, Operation, Service
-from provisioning.operations import operation_request, operation_run, operations_sweep
+from provisioning.operations import operation_run, operations_sweep
 from tests.factories import ServiceFactory
+from tests.operation_requests import queued
 
 pytestmark = pytest.mark.django_db
 
@@ -19,17 +20,9 @@ def service(server):
     return ServiceFactory(server=server, domain="shop.example.com", domain_ascii="shop.example.com")
 
 
-def request(command, service, **kwargs):
-    op, created = operation_request(
-        command, server=service.server, service=service, source="admin", **kwargs
-    )
-    assert created
-    return op
-
-
 def test_a_transient_failure_is_retried_after_a_backoff(service, panel):
     panel.state.add_fault("http500", count=1)
-    op = request("CreateAccount", service)
+    op = queued("CreateAccount", service, source="admin")
     assert operation_run(op.pk) == "retrying"
     op.refresh_from_db()
     assert (op.state, op.attempts) == ("retrying", 1)
@@ -49,7 +42,7 @@ def test_a_transient_failure_is_retried_after_a_backoff(service, panel):
 def test_a_refusal_fails_at_once_with_the_panels_text(service, panel):
     service.product.plan_name = "Gold"
     service.product.save()
-    op = request("CreateAccount", service)
+    op = queued("CreateAccount", service, source="admin")
     assert operation_run(op.pk) == "failed"
     op.refresh_from_db()
     assert op.result == "KaziWhmcs: The 'Gold' hosting plan doesn't exists"
@@ -60,7 +53,7 @@ def test_a_refusal_fails_at_once_with_the_panels_text(service, panel):
 def test_a_password_the_panel_echoes_is_masked(service, panel):
     service.password = "abc12"  # under the panel's minimum length
     service.save()
-    op = request("CreateAccount", service)
+    op = queued("CreateAccount", service, source="admin")
     operation_run(op.pk)
     op.refresh_from_db()
     assert op.result == "KaziWhmcs: '***' is not a valid password"
@@ -70,7 +63,7 @@ def test_a_password_the_panel_echoes_is_masked(service, panel):
 def test_bad_reseller_credentials_are_permanent(service, panel):
     service.server.reseller_password = "wrong"
     service.server.save()
-    op = request("SuspendAccount", service)
+    op = queued("SuspendAccount", service, source="admin")
     Service.objects.filter(pk=service.pk).update(on_panel=True)
     assert operation_run(op.pk) == "failed"
     op.refresh_from_db()
@@ -81,7 +74,7 @@ def test_bad_reseller_credentials_are_permanent(service, panel):
 @override_settings(OPERATION_MAX_ATTEMPTS=3)
 def test_it_fails_after_the_last_attempt(service, panel):
     panel.state.add_fault("garbage")
-    op = request("CreateAccount", service)
+    op = queued("CreateAccount", service, source="admin")
     for _ in range(2):
         assert operation_run(op.pk) == "retrying"
         op.refresh_from_db()
@@ -97,8 +90,8 @@ def test_it_fails_after_the_last_attempt(service, panel):
 def test_operations_of_one_service_run_in_order(service, panel):
     Service.objects.filter(pk=service.pk).update(status="active", on_panel=True)
     panel.state.seed_customer("shop.example.com", reseller="reseller1", password="Client-pass-123")
-    first = request("SuspendAccount", service)
-    second = request("UnsuspendAccount", service)
+    first = queued("SuspendAccount", service, source="admin")
+    second = queued("UnsuspendAccount", service, source="admin")
     assert operation_run(second.pk) is None, "waits for the first"
     assert Operation.objects.get(pk=second.pk).state == "queued"
     assert operation_run(first.pk) == "succeeded"
@@ -107,14 +100,14 @@ def test_operations_of_one_service_run_in_order(service, panel):
 
 
 def test_running_twice_calls_the_panel_once(service, panel):
-    op = request("CreateAccount", service)
+    op = queued("CreateAccount", service, source="admin")
     assert operation_run(op.pk) == "succeeded"
     assert operation_run(op.pk) is None
     assert len(panel.state.requests_for("create")) == 1
 
 
 def test_an_operation_left_running_by_a_dead_worker_is_taken_up(service, panel):
-    op = request("CreateAccount", service)
+    op = queued("CreateAccount", service, source="admin")
     long_ago = timezone.now() - timedelta(hours=1)
     Operation.objects.filter(pk=op.pk).update(state="running", attempts=1, updated_at=long_ago)
     assert operations_sweep() == 1
@@ -124,7 +117,7 @@ def test_an_operation_left_running_by_a_dead_worker_is_taken_up(service, panel):
 
 
 def test_a_queued_operation_whose_task_was_lost_is_sent_again_after_a_while(service, panel):
-    op = request("CreateAccount", service)
+    op = queued("CreateAccount", service, source="admin")
     Operation.objects.filter(pk=op.pk).update(updated_at=timezone.now() - timedelta(seconds=30))
     assert operations_sweep() == 0, "its task may still be in the broker's queue"
     assert operations_sweep(requeue_after=timedelta(seconds=10)) == 1

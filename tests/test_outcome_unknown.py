@@ -5,8 +5,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from provisioning.models import Operation, Service
-from provisioning.operations import operation_request, operation_run
+from provisioning.operations import operation_run
 from tests.factories import ServiceFactory
+from tests.operation_requests import queued
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +25,7 @@ def run_again(op):
 @override_settings(PANEL_READ_TIMEOUT=0.3)
 def test_a_create_that_timed_out_after_acting_is_adopted(service, panel):
     panel.state.add_fault("act_then_timeout", action="create", count=1, seconds=1.0)
-    op, _ = operation_request(
-        "CreateAccount", server=service.server, service=service, source="admin"
-    )
+    op = queued("CreateAccount", service, source="admin")
     assert operation_run(op.pk) == "retrying"
     op.refresh_from_db()
     assert op.outcome_unknown
@@ -42,9 +41,7 @@ def test_a_create_that_timed_out_after_acting_is_adopted(service, panel):
 
 def test_an_empty_create_answer_is_checked_on_the_panel(service, panel):
     panel.state.add_fault("create_empty_body", count=1, created=False)
-    op, _ = operation_request(
-        "CreateAccount", server=service.server, service=service, source="admin"
-    )
+    op = queued("CreateAccount", service, source="admin")
     assert operation_run(op.pk) == "retrying"
     assert run_again(op) == "succeeded"
     assert len(panel.state.requests_for("create")) == 2, "nothing was created: create again"
@@ -54,9 +51,7 @@ def test_an_empty_create_answer_is_checked_on_the_panel(service, panel):
 def test_without_a_usage_list_a_customer_login_tells(service, panel):
     panel.state.add_fault("create_empty_body", count=1, created=True)
     panel.state.add_fault("usage_unsupported")
-    op, _ = operation_request(
-        "CreateAccount", server=service.server, service=service, source="admin"
-    )
+    op = queued("CreateAccount", service, source="admin")
     assert operation_run(op.pk) == "retrying"
     assert run_again(op) == "succeeded"
     assert len(panel.state.requests_for("create")) == 1
@@ -66,10 +61,7 @@ def test_a_dropped_connection_on_terminate_then_unknown_account_is_success(servi
     Service.objects.filter(pk=service.pk).update(status="active", on_panel=True)
     panel.state.seed_customer("shop.example.com", reseller="reseller1", password="Client-pass-123")
     panel.state.add_fault("act_then_timeout", action="terminate", count=1, drop=True)
-    panel.state.finish_deletion  # noqa: B018 - the account then disappears entirely
-    op, _ = operation_request(
-        "TerminateAccount", server=service.server, service=service, source="admin"
-    )
+    op = queued("TerminateAccount", service, source="admin")
     assert operation_run(op.pk) == "retrying"
     panel.state.finish_deletion("shop.example.com")
     assert run_again(op) == "succeeded"

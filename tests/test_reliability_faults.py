@@ -7,8 +7,9 @@ import time_machine
 from django.test import override_settings
 
 from provisioning.models import Operation, Service
-from provisioning.operations import operation_request, operation_run, operations_sweep
+from provisioning.operations import operation_run, operations_sweep
 from tests.factories import ServiceFactory
+from tests.operation_requests import queued
 
 pytestmark = pytest.mark.django_db
 
@@ -16,14 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def service(server):
     return ServiceFactory(server=server, domain="shop.example.com", domain_ascii="shop.example.com")
-
-
-def request(command, service):
-    op, created = operation_request(
-        command, server=service.server, service=service, source="webhook"
-    )
-    assert created
-    return op
 
 
 def step_at_next_attempt(op, traveller):
@@ -38,7 +31,7 @@ def test_a_panel_down_for_an_hour_is_waited_for_with_growing_delays(service, pan
     up = service.server.hostname
     service.server.hostname = "127.0.0.1:1"  # nothing listens: connection refused
     service.server.save()
-    op = request("CreateAccount", service)
+    op = queued("CreateAccount", service)
     with time_machine.travel(op.created_at, tick=False) as traveller:
         assert operation_run(op.pk) == "retrying"
         delays = []
@@ -62,7 +55,7 @@ def test_an_answer_slower_than_the_read_timeout_is_retried_and_applied_once(serv
     Service.objects.filter(pk=service.pk).update(status="active", on_panel=True)
     panel.state.seed_customer("shop.example.com", reseller="reseller1")
     panel.state.add_fault("delay", action="suspend", count=1, seconds=0.6)
-    op = request("SuspendAccount", service)
+    op = queued("SuspendAccount", service)
     with time_machine.travel(op.created_at, tick=False) as traveller:
         assert operation_run(op.pk) == "retrying"
         op.refresh_from_db()
@@ -83,7 +76,7 @@ def test_an_answer_slower_than_the_read_timeout_is_retried_and_applied_once(serv
 )
 def test_a_broken_answer_before_acting_is_retried_and_creates_once(service, panel, fault, options):
     panel.state.add_fault(fault, action="create", count=2, **options)
-    op = request("CreateAccount", service)
+    op = queued("CreateAccount", service)
     with time_machine.travel(op.created_at, tick=False) as traveller:
         assert operation_run(op.pk) == "retrying"
         assert step_at_next_attempt(op, traveller) == "retrying"
@@ -98,7 +91,7 @@ def test_an_act_then_drop_on_suspend_is_checked_and_not_doubled(service, panel):
     Service.objects.filter(pk=service.pk).update(status="active", on_panel=True)
     panel.state.seed_customer("shop.example.com", reseller="reseller1")
     panel.state.add_fault("act_then_timeout", action="suspend", count=1, drop=True)
-    op = request("SuspendAccount", service)
+    op = queued("SuspendAccount", service)
     with time_machine.travel(op.created_at, tick=False) as traveller:
         assert operation_run(op.pk) == "retrying"
         op.refresh_from_db()

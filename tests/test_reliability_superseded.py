@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 
 from provisioning.models import Operation
-from provisioning.operations import operation_request, operation_run
+from provisioning.operations import operation_run
 from provisioning.webhooks import operation_json
 from tests.factories import ServiceFactory
+from tests.operation_requests import queued
 
 pytestmark = pytest.mark.django_db
 
@@ -18,18 +19,10 @@ def service(active_service):
     return active_service
 
 
-def request(command, service, **kwargs):
-    op, created = operation_request(
-        command, server=service.server, service=service, source="webhook", **kwargs
-    )
-    assert created
-    return op
-
-
 def test_a_termination_supersedes_the_waiting_suspend_and_password_change(service, panel):
-    suspend = request("SuspendAccount", service)
-    password = request("ChangePassword", service, secret="N3w-password")
-    terminate = request("TerminateAccount", service)
+    suspend = queued("SuspendAccount", service)
+    password = queued("ChangePassword", service, secret="N3w-password")
+    terminate = queued("TerminateAccount", service)
 
     for op in (suspend, password):
         op.refresh_from_db()
@@ -47,20 +40,20 @@ def test_a_termination_supersedes_the_waiting_suspend_and_password_change(servic
 
 def test_a_suspend_waiting_for_its_retry_is_superseded_too(service, panel):
     panel.state.add_fault("http500", count=1)
-    suspend = request("SuspendAccount", service)
+    suspend = queued("SuspendAccount", service)
     assert operation_run(suspend.pk) == "retrying"
-    terminate = request("TerminateAccount", service)
+    terminate = queued("TerminateAccount", service)
     suspend.refresh_from_db()
     assert (suspend.state, suspend.attempts, suspend.next_attempt_at) == ("superseded", 1, None)
     assert operation_run(terminate.pk) == "succeeded"
 
 
 def test_an_operation_a_worker_holds_is_not_superseded_and_the_termination_waits(service, panel):
-    suspend = request("SuspendAccount", service)
+    suspend = queued("SuspendAccount", service)
     Operation.objects.filter(pk=suspend.pk).update(
         state="running", attempts=1, updated_at=timezone.now()
     )
-    terminate = request("TerminateAccount", service)
+    terminate = queued("TerminateAccount", service)
     assert Operation.objects.get(pk=suspend.pk).state == "running"
     assert operation_run(terminate.pk) is None, "waits for the running suspend"
     assert Operation.objects.get(pk=terminate.pk).state == "queued"
@@ -70,8 +63,8 @@ def test_a_pending_create_is_kept_in_front_of_the_termination(server, panel):
     service = ServiceFactory(
         server=server, domain="new.example.com", domain_ascii="new.example.com"
     )
-    create = request("CreateAccount", service)
-    terminate = request("TerminateAccount", service)
+    create = queued("CreateAccount", service)
+    terminate = queued("TerminateAccount", service)
     assert Operation.objects.get(pk=create.pk).state == "queued"
     assert operation_run(terminate.pk) is None
     assert operation_run(create.pk) == "succeeded"
@@ -81,14 +74,14 @@ def test_a_pending_create_is_kept_in_front_of_the_termination(server, panel):
 
 def test_operations_of_other_services_are_untouched(service, server, panel):
     other = ServiceFactory(server=server, status="active")
-    other_suspend = request("SuspendAccount", other)
-    request("TerminateAccount", service)
+    other_suspend = queued("SuspendAccount", other)
+    queued("TerminateAccount", service)
     assert Operation.objects.get(pk=other_suspend.pk).state == "queued"
 
 
 def test_a_retrying_operation_shows_its_attempts_and_next_attempt_time(service, panel):
     panel.state.add_fault("http500", count=1)
-    suspend = request("SuspendAccount", service)
+    suspend = queued("SuspendAccount", service)
     operation_run(suspend.pk)
     suspend.refresh_from_db()
     data = operation_json(suspend)

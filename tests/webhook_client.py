@@ -34,7 +34,11 @@ def signed_headers(raw: bytes, now: float | None = None) -> dict[str, str]:
 def post_webhook(client, body: dict | bytes, now: float | None = None, path="/webhooks/whmcs/"):
     """POST with the Django test client, signed."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    headers = signed_headers(raw, now)
+    return post_raw(client, raw, signed_headers(raw, now), path)
+
+
+def post_raw(client, raw: bytes, headers: dict, path="/webhooks/whmcs/"):
+    """POST these bytes with exactly these headers (signed or not) as JSON."""
     return client.post(
         path,
         data=raw,
