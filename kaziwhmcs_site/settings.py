@@ -195,6 +195,8 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+    # The ORM broker, its task rows written with one prepared INSERT inside a transaction.
+    Q_CLUSTER["broker_class"] = "provisioning.task_broker.DatabaseBroker"
 
 LOGGING = {
     "version": 1,

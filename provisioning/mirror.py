@@ -172,10 +172,8 @@ def service_upsert(params, server: Server, found: MirrorFound) -> Service:
     return service
 
 
-def mirror_upsert(
-    req: WebhookRequest, found: MirrorFound | None = None
-) -> tuple[Server, Service | None]:
-    found = found or mirror_lookup(req)
+def mirror_upsert(req: WebhookRequest, found: MirrorFound) -> tuple[Server, Service | None]:
+    """Insert or update the request's rows; `found` is what mirror_check looked up."""
     server = server_upsert(req.server, found.server)
     service = service_upsert(req.service, server, found) if req.service else None
     return server, service

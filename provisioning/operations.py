@@ -67,26 +67,7 @@ def _broker():
     if broker is None:
         _brokers.clear()
         broker = _brokers[os.getpid()] = get_broker()
-        if _broker_in_database():
-            broker.enqueue = _orm_enqueuer(broker)
     return broker
-
-
-def _orm_enqueuer(broker):
-    """The ORM broker's enqueue, writing its row with one prepared INSERT when called in
-    a transaction (the webhook's): the same row, without a queryset's compilation."""
-    from django_q.conf import Conf
-    from django_q.models import OrmQ
-
-    orm_enqueue = broker.enqueue
-
-    def enqueue(task):
-        if transaction.get_autocommit():
-            return orm_enqueue(task)  # the broker's own way, stale-connection check included
-        key = broker.list_key or Conf.CLUSTER_NAME
-        return row_insert(OrmQ(key=key, payload=task, lock=timezone.now())).pk
-
-    return enqueue
 
 
 def _enqueue_with_transaction(operation_id: int) -> None:

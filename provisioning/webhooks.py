@@ -60,9 +60,15 @@ def _read_limited(request: HttpRequest) -> bytes | None:
     return None if len(body) > limit else body
 
 
-def _event_answer(event_id: str) -> JsonResponse | None:
+def _operation_answer(request: HttpRequest, op: Operation, status: int = 200) -> JsonResponse:
+    data = operation_json(op)
+    data["status_url"] = request.build_absolute_uri(data["status_url"])
+    return JsonResponse(data, status=status)
+
+
+def _event_answer(request: HttpRequest, event_id: str) -> JsonResponse | None:
     event = WebhookEvent.objects.select_related("operation").filter(event_id=event_id).first()
-    return JsonResponse(operation_json(event.operation), status=200) if event else None
+    return _operation_answer(request, event.operation) if event else None
 
 
 @csrf_exempt
@@ -88,21 +94,18 @@ def webhook_receive(request: HttpRequest) -> JsonResponse:
     try:
         op, created = _webhook_accept(req)
     except ValidationProblem as exc:
-        return _event_answer(req.event_id) or json_error(400, str(exc))
+        return _event_answer(request, req.event_id) or json_error(400, str(exc))
     except IntegrityError:
         # A concurrent delivery won a unique row: the same event (answer its operation), or
         # another event creating the same server/client/product (now there: accept again).
-        replay = _event_answer(req.event_id)
+        replay = _event_answer(request, req.event_id)
         if replay is not None:
             return replay
         try:
             op, created = _webhook_accept(req)
         except ValidationProblem as exc:
             return json_error(400, str(exc))
-    status = 202 if created else 200
-    data = operation_json(op)
-    data["status_url"] = request.build_absolute_uri(data["status_url"])
-    return JsonResponse(data, status=status)
+    return _operation_answer(request, op, 202 if created else 200)
 
 
 @sensitive_variables("req")
@@ -147,9 +150,7 @@ def operation_status(request: HttpRequest, operation_id: int) -> JsonResponse:
     op = Operation.objects.filter(pk=operation_id).first() if operation_id <= _MAX_ID else None
     if op is None:
         return json_error(404, f"no operation {operation_id}")
-    data = operation_json(op)
-    data["status_url"] = request.build_absolute_uri(data["status_url"])
-    return JsonResponse(data)
+    return _operation_answer(request, op)
 
 
 @lru_cache(maxsize=1)
