@@ -3,6 +3,7 @@
 import re
 from typing import NamedTuple
 
+from ..gc_pause import gc_paused
 from . import phpserial
 from .errors import PanelPermanentError, PanelTransientError, PanelUsageUnsupported
 
@@ -45,6 +46,7 @@ def answer_check(action: str, status: int, body: str) -> None:
     )
 
 
+@gc_paused()
 def usage_parse(status: int, body: str) -> list[UsageEntry]:
     """The usageupdate answer: a PHP-serialized list, or `success` for no customer."""
     text = body.strip()
