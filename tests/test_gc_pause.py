@@ -8,7 +8,7 @@ import pytest
 from provisioning.gc_pause import gc_paused
 from provisioning.imscp.answers import usage_parse
 from provisioning.usage import usage_entries_json, usage_import
-from tests.factories import ServerFactory
+from tests.factories import ServiceFactory
 
 
 @pytest.fixture(autouse=True)
@@ -77,25 +77,28 @@ def test_overlapping_pauses_in_two_threads_end_with_the_last_one():
 
 @pytest.mark.django_db
 def test_the_usage_steps_run_with_the_collector_paused(monkeypatch):
-    """The three bulk steps of a usage import: parse, map, write."""
+    """The three bulk steps of a usage import: parse, map, write (each still does its work)."""
     import provisioning.imscp.answers as answers
+    import provisioning.usage as usage
 
-    gc.enable()
     states = []
-    real_fast = answers._usage_fast
-    monkeypatch.setattr(
-        answers, "_usage_fast", lambda text: states.append(gc.isenabled()) or real_fast(text)
-    )
+
+    def spy(module, name):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda arg: states.append(gc.isenabled()) or real(arg))
+
+    spy(answers, "_usage_fast")
+    spy(usage, "domain_ascii")
+    service = ServiceFactory(domain="a.example", domain_ascii="a.example")
     body = (
         'a:1:{i:0;a:5:{s:6:"domain";s:9:"a.example";s:9:"diskusage";i:1;'
         's:9:"disklimit";s:1:"0";s:7:"bwusage";i:2;s:7:"bwlimit";s:1:"0";}}'
     )
-    entries = usage_parse(200, body)
-    server = ServerFactory()
-    monkeypatch.setattr(
-        "provisioning.usage.domain_ascii", lambda name: states.append(gc.isenabled()) or name
-    )
-    rows = usage_entries_json(server, entries)
-    usage_import(server, rows, server.created_at)
+    gc.enable()
+
+    rows = usage_entries_json(service.server, usage_parse(200, body))
+    written = usage_import(service.server, rows, service.created_at)
+
     assert states == [False, False, False]
     assert gc.isenabled()
+    assert (rows[0]["serviceid"], written) == (service.whmcs_id, 1)
