@@ -12,6 +12,7 @@ import uuid
 
 from . import figures
 from .load import LoadResult, create_body, post_all
+from .machine_cpu import CORES
 from .servers import ROOT, bench_env, gunicorn, manage, postgres_database, sqlite_database
 
 PATH = "/webhooks/whmcs/"
@@ -32,13 +33,19 @@ def queries_per_webhook() -> tuple[int, str]:
 
 
 def _merge(parts: list[LoadResult]) -> LoadResult:
-    merged = LoadResult(seconds=sum(p.seconds for p in parts))
+    merged = LoadResult(
+        seconds=sum(p.seconds for p in parts), cpu_seconds=sum(p.cpu_seconds for p in parts)
+    )
     for part in parts:
         merged.latencies += part.latencies
         merged.errors += part.errors
         for status, n in part.statuses.items():
             merged.statuses[status] = merged.statuses.get(status, 0) + n
     return merged
+
+
+def _cpu_per_webhook(res: LoadResult) -> float:
+    return res.cpu_seconds / max(1, res.accepted)
 
 
 def ingest_compare(database: str, url: str, args) -> bool:
@@ -77,7 +84,18 @@ def ingest_compare(database: str, url: str, args) -> bool:
             f"{res.rate:7.0f} accepted/s (rounds {rates})  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms"
             f"  statuses {dict(sorted(res.statuses.items()))}  errors {len(res.errors)}",
         )
+    for name, res in merged.items():
+        figures.line(
+            f"{name} CPU per webhook",
+            f"{_cpu_per_webhook(res) * 1000:.2f} ms of the machine's (client, server, database);"
+            f" cores busy {res.cpu_seconds / (res.seconds * CORES):.0%}",
+        )
     base, bridge = merged["baseline"], merged["bridge"]
+    # Were both CPU-bound (every core busy), the rates would stand in this ratio.
+    figures.line(
+        "CPU-bound ceiling of the ratio",
+        f"{_cpu_per_webhook(base) / _cpu_per_webhook(bridge):.2f}x",
+    )
     rate_ratio = bridge.rate / base.rate
     p99_ratio = figures.percentile(bridge.latencies, 0.99) / figures.percentile(
         base.latencies, 0.99

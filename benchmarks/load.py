@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from .machine_cpu import busy_seconds
 from .servers import BENCH_ENV, RESELLER
 from .signing_bench import signed_headers
 from .threads import threads_timed
@@ -48,6 +49,7 @@ def create_body(n: int, panel_host_port: str, run: str) -> bytes:
 @dataclass
 class LoadResult:
     seconds: float
+    cpu_seconds: float = 0.0  # the whole machine's, during the run
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -94,5 +96,7 @@ def post_all(base_url: str, path: str, bodies: list[bytes], connections: int = 8
                 result.statuses[status] = result.statuses.get(status, 0) + 1
         conn.close()
 
+    cpu_start = busy_seconds()
     result.seconds = threads_timed(worker, connections)
+    result.cpu_seconds = busy_seconds() - cpu_start
     return result
