@@ -8,8 +8,8 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def busy_seconds() -> float:
-    """CPU seconds spent so far on all cores, idle and I/O wait excluded."""
+    """CPU seconds spent so far on all cores by this machine's own work."""
     with open("/proc/stat") as stat:
-        fields = [int(v) for v in stat.readline().split()[1:]]
-    # user nice system idle iowait irq softirq steal [guest guest_nice: already in user]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / _TICKS
+        user, nice, system, _idle, _iowait, irq, softirq = map(int, stat.readline().split()[1:8])
+    # Steal (time a hypervisor gave to other guests) is not this machine's work.
+    return (user + nice + system + irq + softirq) / _TICKS
