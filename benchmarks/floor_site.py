@@ -1,0 +1,183 @@
+"""The ingest floor: the rows a new CreateAccount webhook makes the bridge write (client,
+service, operation, task and event, with the password encrypted, the task signed and the
+event's secrets masked), written by hand: values prepared inline, one raw DB-API cursor,
+no model instances, no checks of the body beyond its signature. It answers new services
+only, and needs the server and product rows the bridge writes on its first webhook.
+
+No webhook that keeps these rows can cost less on this stack; beside the bridge and the
+baseline it shows how much of the gap between them is the rows themselves.
+
+    DJANGO_SETTINGS_MODULE=benchmarks.floor_site \
+        gunicorn 'django.core.wsgi:get_wsgi_application()'"""
+
+from kaziwhmcs_site import settings as site
+
+# The bridge's own settings, apps included; only the URLs are the floor's.
+globals().update({name: value for name, value in vars(site).items() if name.isupper()})
+DEBUG = False
+ROOT_URLCONF = "benchmarks.floor_site"
+
+_plans: dict = {}
+
+
+def _insert(cursor, model, row: dict) -> int:
+    """INSERT a whole row (every column but the key, or a KeyError) and return its id."""
+    from django.db import connection
+
+    plan = _plans.get(model)
+    if plan is None:
+        meta = model._meta
+        columns = [f.column for f in meta.concrete_fields if not f.primary_key]
+        mark = "?" if connection.vendor == "sqlite" else "%s"
+        sql = 'INSERT INTO "{}" ({}) VALUES ({}) RETURNING "{}"'.format(
+            meta.db_table,
+            ", ".join(f'"{c}"' for c in columns),
+            ", ".join([mark] * len(columns)),
+            meta.pk.column,
+        )
+        plan = _plans[model] = (sql, columns)
+    sql, columns = plan
+    cursor.execute(sql, [row[c] for c in columns])
+    return cursor.fetchone()[0]
+
+
+def receive(request):
+    import json
+
+    from django.db import connection, transaction
+    from django.http import JsonResponse
+    from django.utils import timezone
+    from django_q.humanhash import uuid
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    from provisioning.fields import fernet
+    from provisioning.models import Client, Operation, Service, WebhookEvent
+    from provisioning.redaction import MASK, redact_mapping
+    from provisioning.write_turns import write_turn
+
+    from .baseline_site import signature_refusal
+
+    if refusal := signature_refusal(request):
+        return refusal
+    event = json.loads(request.body)
+    params, contact = event["params"], event["params"]["clientsdetails"]
+    domain = params["domain"].lower()
+    with write_turn(), transaction.atomic():
+        cursor = connection.connection.cursor()
+        cursor.execute(
+            "SELECT (SELECT id FROM provisioning_server WHERE whmcs_id = {0}),"
+            " (SELECT id FROM provisioning_product WHERE whmcs_id = {0}),"
+            " (SELECT id FROM provisioning_service WHERE whmcs_id = {0})".format(
+                "?" if connection.vendor == "sqlite" else "%s"
+            ),
+            [int(params["serverid"]), int(params["pid"]), int(params["serviceid"])],
+        )
+        server_id, product_id, service_id = cursor.fetchone()
+        if server_id is None or product_id is None or service_id is not None:
+            return JsonResponse({"error": "the floor takes new services only"}, status=409)
+        now = timezone.now()
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        client_id = _insert(
+            cursor,
+            Client,
+            {
+                **dict.fromkeys(
+                    ("companyname", "address1", "address2", "city", "state", "postcode"), ""
+                ),
+                "phonenumber": "",
+                "whmcs_id": int(params["userid"]),
+                "firstname": contact["firstname"],
+                "lastname": contact["lastname"],
+                "email": contact["email"],
+                "country": contact["countryname"],
+            },
+        )
+        service_id = _insert(
+            cursor,
+            Service,
+            {
+                **dict.fromkeys(
+                    ("disk_usage", "disk_limit", "bw_usage", "bw_limit", "usage_updated_at")
+                ),
+                "whmcs_id": int(params["serviceid"]),
+                "client_id": client_id,
+                "product_id": product_id,
+                "server_id": server_id,
+                "domain": domain,
+                "domain_ascii": domain,
+                "username": params["username"],
+                "password": fernet().encrypt(params["password"].encode()).decode(),
+                "status": "pending",
+                "on_panel": False,
+                "created_at": stamp,
+                "updated_at": stamp,
+            },
+        )
+        summary = {
+            "server": params["serverhostname"],
+            "reseller": params["serverusername"],
+            "domain": domain,
+            "login": domain,
+            "serviceid": int(params["serviceid"]),
+            "plan": params["configoption1"],
+            "email": contact["email"],
+            "password": MASK,
+        }
+        operation_id = _insert(
+            cursor,
+            Operation,
+            {
+                **dict.fromkeys(("result", "usage", "started_at", "finished_at")),
+                "next_attempt_at": None,
+                "command": "CreateAccount",
+                "server_id": server_id,
+                "service_id": service_id,
+                "state": "queued",
+                "attempts": 0,
+                "outcome_unknown": False,
+                "request": json.dumps(summary),
+                "secret": "",
+                "source": "webhook",
+                "requested_by": f"webhook {event['event_id']}",
+                "created_at": stamp,
+                "updated_at": stamp,
+            },
+        )
+        task = {
+            "id": uuid()[1],
+            "name": f"operation-{operation_id}",
+            "func": "provisioning.tasks.operation_run",
+            "args": (operation_id,),
+            "group": "operations",
+            "ack_failure": True,
+            "kwargs": {},
+            "started": now,
+        }
+        _insert(
+            cursor,
+            OrmQ,
+            {"key": site.Q_CLUSTER["name"], "payload": SignedPackage.dumps(task), "lock": stamp},
+        )
+        _insert(
+            cursor,
+            WebhookEvent,
+            {
+                "event_id": event["event_id"],
+                "command": "CreateAccount",
+                "received_at": stamp,
+                "payload": json.dumps(redact_mapping(event)),
+                "operation_id": operation_id,
+            },
+        )
+    return JsonResponse({"operation_id": operation_id, "state": "queued"}, status=202)
+
+
+def _urls():
+    from django.urls import path
+    from django.views.decorators.csrf import csrf_exempt
+
+    return [path("webhooks/whmcs/", csrf_exempt(receive))]
+
+
+urlpatterns = _urls()
