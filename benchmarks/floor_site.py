@@ -4,8 +4,8 @@ event's secrets masked), written by hand: values prepared inline, one raw DB-API
 no model instances, no checks of the body beyond its signature. It answers new services
 only, and needs the server and product rows the bridge writes on its first webhook.
 
-No webhook that keeps these rows can cost less on this stack; beside the bridge and the
-baseline it shows how much of the gap between them is the rows themselves.
+A webhook that keeps these rows can hardly cost less on this stack; beside the bridge and
+the baseline it shows how much of the gap between them is the rows themselves.
 
     DJANGO_SETTINGS_MODULE=benchmarks.floor_site \
         gunicorn 'django.core.wsgi:get_wsgi_application()'"""
