@@ -1,8 +1,9 @@
 """The ingest floor: the rows a new CreateAccount webhook makes the bridge write (client,
 service, operation, task and event, with the password encrypted, the task signed and the
-event's secrets masked), written by hand: values prepared inline, one raw DB-API cursor,
-no model instances, no checks of the body beyond its signature. It answers new services
-only, and needs the server and product rows the bridge writes on its first webhook.
+event's secrets masked) with the bridge's own INSERT statements, but by hand: values
+prepared inline, one raw DB-API cursor, no model instances, no checks of the body beyond
+its signature. It answers new services only, and needs the server and product rows the
+bridge writes on its first webhook.
 
 A webhook that keeps these rows can hardly cost less on this stack; beside the bridge and
 the baseline it shows how much of the gap between them is the rows themselves.
@@ -21,21 +22,18 @@ _plans: dict = {}
 
 
 def _insert(cursor, model, row: dict) -> int:
-    """INSERT a whole row (every column but the key, or a KeyError) and return its id."""
+    """INSERT a whole row (every column but the key, or a KeyError) with the bridge's own
+    statement, and return its id."""
     from django.db import connection
+
+    from provisioning.lean_rows import _insert_plan
 
     plan = _plans.get(model)
     if plan is None:
-        meta = model._meta
-        columns = [f.column for f in meta.concrete_fields if not f.primary_key]
-        mark = "?" if connection.vendor == "sqlite" else "%s"
-        sql = 'INSERT INTO "{}" ({}) VALUES ({}) RETURNING "{}"'.format(
-            meta.db_table,
-            ", ".join(f'"{c}"' for c in columns),
-            ", ".join([mark] * len(columns)),
-            meta.pk.column,
-        )
-        plan = _plans[model] = (sql, columns)
+        sql, fields, returning = _insert_plan(model, connection.vendor)
+        assert returning, "the floor needs INSERT ... RETURNING (SQLite 3.35+, PostgreSQL)"
+        mark = "?" if connection.vendor == "sqlite" else "%s"  # the raw cursor's style
+        plan = _plans[model] = (sql.replace("%s", mark), [f.column for f in fields])
     sql, columns = plan
     cursor.execute(sql, [row[c] for c in columns])
     return cursor.fetchone()[0]

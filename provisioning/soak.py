@@ -25,7 +25,6 @@ from .operations import operations_sweep
 from .qcluster_process import QclusterProcess
 from .signing import webhook_headers
 
-ROOT = Path(__file__).resolve().parent.parent
 RESELLER, RESELLER_PASSWORD = "soak-reseller", "soak-reseller-pass"
 COMMANDS = ("CreateAccount", "SuspendAccount", "UnsuspendAccount", "TerminateAccount")
 PANEL_STATUS = {"ok": "active", "disabled": "suspended", "todelete": "terminated", None: "pending"}
