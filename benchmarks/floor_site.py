@@ -21,7 +21,7 @@ ROOT_URLCONF = "benchmarks.floor_site"
 _plans: dict = {}
 
 
-def _insert(cursor, model, row: dict) -> int:
+def insert_row(cursor, model, row: dict) -> int:
     """INSERT a whole row (every column but the key, or a KeyError) with the bridge's own
     statement, and return its id."""
     from django.db import connection
@@ -37,6 +37,25 @@ def _insert(cursor, model, row: dict) -> int:
     sql, columns = plan
     cursor.execute(sql, [row[c] for c in columns])
     return cursor.fetchone()[0]
+
+
+def ids_lookup(cursor, params: dict) -> tuple[int | None, int | None]:
+    """(server id, product id) of a webhook for a new service; (None, None) when its service
+    exists or the bridge has not written its server and product yet."""
+    from django.db import connection
+
+    cursor.execute(
+        "SELECT (SELECT id FROM provisioning_server WHERE whmcs_id = {0}),"
+        " (SELECT id FROM provisioning_product WHERE whmcs_id = {0}),"
+        " (SELECT id FROM provisioning_service WHERE whmcs_id = {0})".format(
+            "?" if connection.vendor == "sqlite" else "%s"
+        ),
+        [int(params["serverid"]), int(params["pid"]), int(params["serviceid"])],
+    )
+    server_id, product_id, service_id = cursor.fetchone()
+    if server_id is None or product_id is None or service_id is not None:
+        return None, None
+    return server_id, product_id
 
 
 def receive(request):
@@ -63,20 +82,12 @@ def receive(request):
     domain = params["domain"].lower()
     with write_turn(), transaction.atomic():
         cursor = connection.connection.cursor()
-        cursor.execute(
-            "SELECT (SELECT id FROM provisioning_server WHERE whmcs_id = {0}),"
-            " (SELECT id FROM provisioning_product WHERE whmcs_id = {0}),"
-            " (SELECT id FROM provisioning_service WHERE whmcs_id = {0})".format(
-                "?" if connection.vendor == "sqlite" else "%s"
-            ),
-            [int(params["serverid"]), int(params["pid"]), int(params["serviceid"])],
-        )
-        server_id, product_id, service_id = cursor.fetchone()
-        if server_id is None or product_id is None or service_id is not None:
+        server_id, product_id = ids_lookup(cursor, params)
+        if server_id is None:
             return JsonResponse({"error": "the floor takes new services only"}, status=409)
         now = timezone.now()
         stamp = connection.ops.adapt_datetimefield_value(now)
-        client_id = _insert(
+        client_id = insert_row(
             cursor,
             Client,
             {
@@ -91,7 +102,7 @@ def receive(request):
                 "country": contact["countryname"],
             },
         )
-        service_id = _insert(
+        service_id = insert_row(
             cursor,
             Service,
             {
@@ -122,7 +133,7 @@ def receive(request):
             "email": contact["email"],
             "password": MASK,
         }
-        operation_id = _insert(
+        operation_id = insert_row(
             cursor,
             Operation,
             {
@@ -152,12 +163,12 @@ def receive(request):
             "kwargs": {},
             "started": now,
         }
-        _insert(
+        insert_row(
             cursor,
             OrmQ,
             {"key": site.Q_CLUSTER["name"], "payload": SignedPackage.dumps(task), "lock": stamp},
         )
-        _insert(
+        insert_row(
             cursor,
             WebhookEvent,
             {

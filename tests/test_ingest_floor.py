@@ -5,7 +5,6 @@ import json
 
 import pytest
 from django.db import models, transaction
-from django.test import RequestFactory
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
@@ -13,7 +12,7 @@ from benchmarks import floor_site
 from benchmarks.load import create_body
 from provisioning.models import Client, Operation, Service, WebhookEvent
 from provisioning.operations import _broker_in_database
-from tests.webhook_client import post_webhook, signed_headers
+from tests.webhook_client import post_to_view, post_webhook
 
 pytestmark = pytest.mark.django_db
 
@@ -50,16 +49,6 @@ def _written(body: dict) -> dict:
     return rows
 
 
-def _post_to_floor(raw: bytes):
-    request = RequestFactory().post(
-        "/webhooks/whmcs/",
-        data=raw,
-        content_type="application/json",
-        headers={k: v for k, v in signed_headers(raw).items() if k != "Content-Type"},
-    )
-    return floor_site.receive(request)
-
-
 def test_the_floor_writes_the_rows_the_bridge_writes(client):
     # The bridge's first webhook writes the server and product rows the floor needs.
     assert post_webhook(client, create_body(1, "127.0.0.1:9", "first")).status_code == 202
@@ -67,7 +56,7 @@ def test_the_floor_writes_the_rows_the_bridge_writes(client):
     raw = json.dumps(body).encode()
 
     with transaction.atomic():
-        response = _post_to_floor(raw)
+        response = post_to_view(floor_site.receive, raw)
         assert response.status_code == 202
         by_floor = _written(body)
         transaction.set_rollback(True)
@@ -83,7 +72,7 @@ def test_the_floor_takes_new_services_only(client):
     post_webhook(client, create_body(1, "127.0.0.1:9", "first"))
     raw = create_body(1, "127.0.0.1:9", "again")
 
-    response = _post_to_floor(raw)
+    response = post_to_view(floor_site.receive, raw)
 
     assert response.status_code == 409
     assert Service.objects.count() == 1
