@@ -18,7 +18,7 @@ from .machine_cpu import CORES
 from .servers import ROOT, bench_env, gunicorn, manage, postgres_database, sqlite_database
 
 PATH = "/webhooks/whmcs/"
-WARM_IDS = 10**6  # WHMCS service ids of the warm-up webhooks
+WARM_IDS = 10**6  # added to a side's first WHMCS service id for its warm-up webhooks
 # The first WHMCS service id of each side's webhooks: the floors take new services only.
 FIRST_IDS = {"baseline": 1, "bridge": 1, "floor": 10**7, "one-row floor": 2 * 10**7}
 
@@ -70,16 +70,17 @@ def ingest_compare(database: str, url: str, args) -> bool:
     run = uuid.uuid4().hex[:8]
     per_round = max(1, args.webhooks // args.rounds)
     count = per_round * args.rounds
+    # Keyed by first id: the baseline and the bridge get the same bodies.
     bodies = {
-        name: [create_body(n, "127.0.0.1:9", run) for n in range(first, first + count)]
-        for name, first in FIRST_IDS.items()
+        first: [create_body(n, "127.0.0.1:9", run) for n in range(first, first + count)]
+        for first in set(FIRST_IDS.values())
     }
     warm = {
-        name: [
+        first: [
             create_body(n, "127.0.0.1:9", "warm" + run)
             for n in range(first + WARM_IDS, first + WARM_IDS + 50)
         ]
-        for name, first in FIRST_IDS.items()
+        for first in set(FIRST_IDS.values())
     }
     results: dict[str, list[LoadResult]] = {name: [] for name in FIRST_IDS}
     with (
@@ -98,11 +99,11 @@ def ingest_compare(database: str, url: str, args) -> bool:
             "one-row floor": one_row_url,
         }
         for name, target_url in targets.items():
-            post_all(target_url, PATH, warm[name], args.connections)
+            post_all(target_url, PATH, warm[FIRST_IDS[name]], args.connections)
         for r in range(args.rounds):
             order = list(targets) if r % 2 == 0 else list(reversed(targets))
             for name in order:
-                chunk = bodies[name][r * per_round : (r + 1) * per_round]
+                chunk = bodies[FIRST_IDS[name]][r * per_round : (r + 1) * per_round]
                 results[name].append(post_all(targets[name], PATH, chunk, args.connections))
     merged = {name: _merge(parts) for name, parts in results.items()}
     figures.heading(f"webhook ingest on {database}")
@@ -129,7 +130,8 @@ def ingest_compare(database: str, url: str, args) -> bool:
     )
     rate_ratio, p99_ratio = _ratios(bridge, base)
     figures.line("ratio bridge/baseline", f"rate {rate_ratio:.2f}x  p99 {p99_ratio:.2f}x")
-    # What no webhook keeping these rows passes on this machine: bounds, not targets.
+    # Bounds, not targets: the most a webhook keeping the bridge's rows, or only the
+    # operation's (a one-row design), reaches on this machine.
     for name, rows in (("floor", "the bridge's rows"), ("one-row floor", "the operation alone")):
         figures.line(
             f"ratio {name}/baseline",

@@ -30,7 +30,7 @@ def receive(request):
     from provisioning.write_turns import write_turn
 
     from .baseline_site import signature_refusal
-    from .floor_site import ids_lookup, insert_row
+    from .floor_site import ids_lookup, insert_row, operation_row
 
     if refusal := signature_refusal(request):
         return refusal
@@ -45,22 +45,15 @@ def receive(request):
         operation_id = insert_row(
             cursor,
             Operation,
-            {
-                **dict.fromkeys(("result", "usage", "started_at", "finished_at")),
-                "next_attempt_at": None,
-                "command": event["command"],
-                "server_id": server_id,
-                "service_id": None,
-                "state": "queued",
-                "attempts": 0,
-                "outcome_unknown": False,
-                "request": json.dumps(redact_mapping(event)),
-                "secret": fernet().encrypt(params["password"].encode()).decode(),
-                "source": "webhook",
-                "requested_by": f"webhook {event['event_id']}",
-                "created_at": stamp,
-                "updated_at": stamp,
-            },
+            operation_row(
+                event,
+                server_id,
+                stamp,
+                command=event["command"],
+                service_id=None,
+                request=json.dumps(redact_mapping(event)),
+                secret=fernet().encrypt(params["password"].encode()).decode(),
+            ),
         )
     return JsonResponse({"operation_id": operation_id, "state": "queued"}, status=202)
 

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -257,14 +258,17 @@ def test_the_command_serves_the_demo_panel_until_interrupted():
 
 
 def test_a_request_held_across_a_reset_leaves_the_new_panel_alone(panel):
-    import threading
-
     panel.state.add_fault("delay", seconds=0.4, count=1)
     held = threading.Thread(
         target=lambda: _quietly(plugin_post, panel, "suspend", domain="x.example")
     )
     held.start()
-    wait_until(lambda: panel.state.requests, timeout=5, message="the held request")
+    # The delay is recorded once taken, after the request noted the panel's generation.
+    wait_until(
+        lambda: [r["faults"] for r in panel.state.requests_for("suspend")] == [["delay"]],
+        timeout=5,
+        message="the held request",
+    )
     panel.state.reset()
     panel.state.add_fault("http500", count=1)
     held.join()

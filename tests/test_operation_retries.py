@@ -87,11 +87,9 @@ def test_it_fails_after_the_last_attempt(service, panel):
     assert "Not a KaziWhmcs answer" in op.result
 
 
-def test_operations_of_one_service_run_in_order(service, panel):
-    Service.objects.filter(pk=service.pk).update(status="active", on_panel=True)
-    panel.state.seed_customer("shop.example.com", reseller="reseller1", password="Client-pass-123")
-    first = queued("SuspendAccount", service, source="admin")
-    second = queued("UnsuspendAccount", service, source="admin")
+def test_operations_of_one_service_run_in_order(active_service, panel):
+    first = queued("SuspendAccount", active_service, source="admin")
+    second = queued("UnsuspendAccount", active_service, source="admin")
     assert operation_run(second.pk) is None, "waits for the first"
     assert Operation.objects.get(pk=second.pk).state == "queued"
     assert operation_run(first.pk) == "succeeded"

@@ -57,11 +57,9 @@ def test_without_a_usage_list_a_customer_login_tells(service, panel):
     assert len(panel.state.requests_for("create")) == 1
 
 
-def test_a_dropped_connection_on_terminate_then_unknown_account_is_success(service, panel):
-    Service.objects.filter(pk=service.pk).update(status="active", on_panel=True)
-    panel.state.seed_customer("shop.example.com", reseller="reseller1", password="Client-pass-123")
+def test_a_dropped_connection_on_terminate_then_unknown_account_is_success(active_service, panel):
     panel.state.add_fault("act_then_timeout", action="terminate", count=1, drop=True)
-    op = queued("TerminateAccount", service, source="admin")
+    op = queued("TerminateAccount", active_service, source="admin")
     assert operation_run(op.pk) == "retrying"
     panel.state.finish_deletion("shop.example.com")
     assert run_again(op) == "succeeded"

@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 
 from provisioning.models import Client, Operation, Product, Server, Service, WebhookEvent
-from tests.webhook_client import command_body, post_webhook, signed_headers
+from tests.webhook_client import command_body, post_raw, post_webhook, signed_headers
 
 COMMANDS = [str(command) for command in Operation.WEBHOOK_COMMANDS]
 MODELS = (Server, Product, Client, Service, Operation, WebhookEvent)
@@ -16,15 +16,6 @@ MODELS = (Server, Product, Client, Service, Operation, WebhookEvent)
 def assert_nothing_written():
     for model in MODELS:
         assert not model.objects.exists(), f"{model.__name__} row written"
-
-
-def post_raw(client, raw: bytes, headers: dict):
-    return client.post(
-        "/webhooks/whmcs/",
-        data=raw,
-        content_type="application/json",
-        headers={k: v for k, v in headers.items() if k != "Content-Type"},
-    )
 
 
 @pytest.fixture(params=COMMANDS)
