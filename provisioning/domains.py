@@ -19,9 +19,10 @@ def domain_normalize(raw: str) -> tuple[str, str]:
     text = raw.strip().rstrip(".")
     if not text:
         raise DomainError("is empty")
-    if text.isascii() and _plain_ascii(text.lower()):
+    lowered = text.lower()
+    if text.isascii() and _plain_ascii(lowered):
         # What the IDNA encoding would return (it costs ~0.1 ms a name, on every webhook).
-        ascii_form = unicode_form = text.lower()
+        ascii_form = unicode_form = lowered
     else:
         unicode_form, ascii_form = _idna_forms(text)
     labels = ascii_form.split(".")
