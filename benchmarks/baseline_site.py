@@ -55,14 +55,15 @@ def receive(request):
     return JsonResponse({"accepted": True}, status=202)
 
 
-def _urls():
+def webhook_urls(view) -> list:
+    """A benchmark site's URLs: `view` at the bridge's webhook path."""
     from django.urls import path
     from django.views.decorators.csrf import csrf_exempt
 
-    return [path("webhooks/whmcs/", csrf_exempt(receive))]
+    return [path("webhooks/whmcs/", csrf_exempt(view))]
 
 
-urlpatterns = _urls()
+urlpatterns = webhook_urls(receive)
 
 
 def table_create() -> None:

@@ -15,6 +15,8 @@ import functools
 
 from kaziwhmcs_site import settings as site
 
+from .baseline_site import webhook_urls
+
 # The bridge's own settings, apps included; only the URLs are the floor's.
 globals().update({name: value for name, value in vars(site).items() if name.isupper()})
 DEBUG = False
@@ -70,9 +72,12 @@ def ids_lookup(cursor, params: dict) -> tuple[int | None, int | None]:
     return server_id, product_id
 
 
-def operation_row(event: dict, server_id: int, stamp, **columns) -> dict:
-    """A webhook's new operation, queued and not tried yet; `columns` give the rest."""
-    return {
+def operation_insert(cursor, event: dict, server_id: int, stamp, **columns) -> int:
+    """INSERT a webhook's new operation, queued and not tried yet (`columns` give the rest),
+    and return its id."""
+    from provisioning.models import Operation
+
+    row = {
         **dict.fromkeys(("result", "usage", "started_at", "finished_at", "next_attempt_at")),
         "server_id": server_id,
         "state": "queued",
@@ -84,6 +89,7 @@ def operation_row(event: dict, server_id: int, stamp, **columns) -> dict:
         "updated_at": stamp,
         **columns,
     }
+    return insert_row(cursor, Operation, row)
 
 
 def receive(request):
@@ -97,7 +103,7 @@ def receive(request):
     from django_q.signing import SignedPackage
 
     from provisioning.fields import fernet
-    from provisioning.models import Client, Operation, Service, WebhookEvent
+    from provisioning.models import Client, Service, WebhookEvent
     from provisioning.redaction import MASK, redact_mapping
     from provisioning.write_turns import write_turn
 
@@ -169,18 +175,15 @@ def receive(request):
             "email": contact["email"],
             "password": MASK,
         }
-        operation_id = insert_row(
+        operation_id = operation_insert(
             cursor,
-            Operation,
-            operation_row(
-                event,
-                server_id,
-                stamp,
-                command="CreateAccount",
-                service_id=service_id,
-                request=json.dumps(summary),
-                secret="",
-            ),
+            event,
+            server_id,
+            stamp,
+            command="CreateAccount",
+            service_id=service_id,
+            request=json.dumps(summary),
+            secret="",
         )
         task = {
             "id": uuid()[1],
@@ -211,11 +214,4 @@ def receive(request):
     return JsonResponse({"operation_id": operation_id, "state": "queued"}, status=202)
 
 
-def _urls():
-    from django.urls import path
-    from django.views.decorators.csrf import csrf_exempt
-
-    return [path("webhooks/whmcs/", csrf_exempt(receive))]
-
-
-urlpatterns = _urls()
+urlpatterns = webhook_urls(receive)

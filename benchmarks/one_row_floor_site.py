@@ -12,6 +12,8 @@ signature, and takes new services only.
 
 from kaziwhmcs_site import settings as site
 
+from .baseline_site import webhook_urls
+
 globals().update({name: value for name, value in vars(site).items() if name.isupper()})
 DEBUG = False
 ROOT_URLCONF = "benchmarks.one_row_floor_site"
@@ -25,12 +27,11 @@ def receive(request):
     from django.utils import timezone
 
     from provisioning.fields import fernet
-    from provisioning.models import Operation
     from provisioning.redaction import redact_mapping
     from provisioning.write_turns import write_turn
 
     from .baseline_site import signature_refusal
-    from .floor_site import ids_lookup, insert_row, operation_row
+    from .floor_site import ids_lookup, operation_insert
 
     if refusal := signature_refusal(request):
         return refusal
@@ -42,27 +43,17 @@ def receive(request):
         if server_id is None:
             return JsonResponse({"error": "the floor takes new services only"}, status=409)
         stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-        operation_id = insert_row(
+        operation_id = operation_insert(
             cursor,
-            Operation,
-            operation_row(
-                event,
-                server_id,
-                stamp,
-                command=event["command"],
-                service_id=None,
-                request=json.dumps(redact_mapping(event)),
-                secret=fernet().encrypt(params["password"].encode()).decode(),
-            ),
+            event,
+            server_id,
+            stamp,
+            command=event["command"],
+            service_id=None,
+            request=json.dumps(redact_mapping(event)),
+            secret=fernet().encrypt(params["password"].encode()).decode(),
         )
     return JsonResponse({"operation_id": operation_id, "state": "queued"}, status=202)
 
 
-def _urls():
-    from django.urls import path
-    from django.views.decorators.csrf import csrf_exempt
-
-    return [path("webhooks/whmcs/", csrf_exempt(receive))]
-
-
-urlpatterns = _urls()
+urlpatterns = webhook_urls(receive)
