@@ -1,18 +1,16 @@
 """Comparing a panel's accounts with the bridge's services, and adopting the panel's.
 
-The panel has no "list accounts" action: its usageupdate answer lists every domain of the
-reseller, so that is the list. Panels that cannot report usage cannot be compared
-(`PanelUsageUnsupported` reaches the caller)."""
+The list is the reseller's usage list (see account_lists): panels that give none to trust
+cannot be compared (`NoTrustedList` reaches the caller)."""
 
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 
+from .account_lists import account_entries
 from .domains import DomainError, domain_ascii, domain_normalize
-from .imscp import client as panel
 from .imscp.answers import UsageEntry
-from .imscp.errors import PanelUsageUnsupported
 from .models import Client, Product, Server, Service
 
 
@@ -27,21 +25,12 @@ class ImportProblem(ValueError):
     pass
 
 
-def panel_accounts(server: Server) -> list[UsageEntry]:
-    """The reseller's accounts as the panel lists them (one call to the panel)."""
-    try:
-        return panel.usageupdate(panel.PanelTarget.for_server(server))
-    except PanelUsageUnsupported:
-        Server.objects.filter(pk=server.pk).update(usage_supported=False)
-        raise
-
-
 def account_sync_report(server: Server, entries: list[UsageEntry] | None = None) -> SyncReport:
     """Three groups: on the panel only, in the bridge only, in both.
 
     Terminated services count as gone from the bridge's side."""
     if entries is None:
-        entries = panel_accounts(server)
+        entries = account_entries(server)
     services = {
         service.domain_ascii: service
         for service in Service.objects.filter(server=server)

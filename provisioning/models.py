@@ -41,6 +41,17 @@ class Server(models.Model):
         editable=False,
         help_text="False once the panel answered that it cannot report usage.",
     )
+    # The panel's brute-force protection (see provisioning/panel_access.py).
+    login_debt = EncryptedTextField(
+        blank=True,
+        editable=False,
+        help_text="A panel session whose failed login the panel still counts against the "
+        "bridge's address: the next call is made in it, which clears the count.",
+    )
+    paused_until = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="No call to the panel before then."
+    )
+    pause_reason = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -157,6 +168,7 @@ class Operation(models.Model):
         USAGE_UPDATE = "UsageUpdate"
         TEST_CONNECTION = "TestConnection"
         PANEL_LOGIN = "PanelLogin", "Panel login (single sign-on)"
+        CONFIRM_OWNERSHIP = "ConfirmOwnership", "Ownership confirmed by an admin"
 
     class State(models.TextChoices):
         QUEUED = "queued"

@@ -13,9 +13,10 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from .imscp.errors import PanelError, PanelPermanentError, PanelTransientError
+from .imscp.errors import PanelError, PanelLockedOut, PanelPermanentError, PanelTransientError
 from .lean_rows import row_insert
 from .models import Attempt, Operation, Server, Service
+from .panel_access import server_turn
 from .panel_commands import CommandResult, command_apply, command_execute, command_refused
 from .redaction import MASK, redact_text
 from .superseding import operations_supersede
@@ -294,7 +295,13 @@ def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
         .filter(pk=operation_id)
         .first()
     )
-    if op is None or op.finished or op.waits or not _claim(op, now):
+    if op is None or op.finished or op.waits:
+        return None
+    resume_at = server_turn(op.server, now)
+    if resume_at is not None:
+        _defer(op, resume_at)
+        return None
+    if not _claim(op, now):
         return None
     started = timezone.now()
     try:
@@ -309,6 +316,17 @@ def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
             op, PanelTransientError("Internal error in the bridge (see its log)"), started
         )
     return _finish_succeeded(op, outcome, started)
+
+
+def _defer(op: Operation, resume_at: datetime) -> None:
+    """The server is paused: wait for it without an attempt (the sweep brings it back)."""
+    changes = {"next_attempt_at": resume_at}
+    if not op.result:
+        changes["result"] = f"Waiting for the panel: {op.server.pause_reason}"
+    # updated_at stays: the sweep sends a task again once the new time has come.
+    Operation.objects.filter(pk=op.pk, state=op.state, attempts=op.attempts).exclude(
+        state=State.RUNNING
+    ).update(**changes)
 
 
 def _secrets_of(op: Operation) -> list[str]:
@@ -401,16 +419,23 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _finish_transient(op: Operation, error: PanelTransientError, started: datetime) -> str:
-    if op.attempts >= settings.OPERATION_MAX_ATTEMPTS:
+    locked_out = isinstance(error, PanelLockedOut)
+    # A lock-out is the server's, not the operation's: it waits for the time the panel
+    # names (the server's pause) without using up its attempts.
+    if op.attempts >= settings.OPERATION_MAX_ATTEMPTS and not locked_out:
         return _finish_failed(op, error, started)
     text = redact_text(error.message, _secrets_of(op))
+    if locked_out:
+        next_attempt_at = Server.objects.values_list("paused_until", flat=True).get(pk=op.server_id)
+    else:
+        next_attempt_at = timezone.now() + retry_delay(op.attempts)
     with transaction.atomic():
         if _transition(
             op,
             state=State.RETRYING,
             result=text,
             outcome_unknown=op.outcome_unknown or error.outcome_unknown,
-            next_attempt_at=timezone.now() + retry_delay(op.attempts),
+            next_attempt_at=next_attempt_at,
         ):
             outcome = (
                 Attempt.Outcome.UNKNOWN if error.outcome_unknown else Attempt.Outcome.TRANSIENT
@@ -435,12 +460,13 @@ def operations_sweep(now: datetime | None = None, requeue_after: timedelta = REQ
     )
     due = (
         Operation.objects.filter(
-            Q(state=State.RETRYING, next_attempt_at__lte=now)
+            Q(state__in=(State.QUEUED, State.RETRYING), next_attempt_at__lte=now)
             & (Q(updated_at__lt=F("next_attempt_at")) | Q(updated_at__lt=lost))
-            | Q(state=State.QUEUED, updated_at__lt=lost)
+            | Q(state=State.QUEUED, next_attempt_at=None, updated_at__lt=lost)
             | Q(state=State.RUNNING, updated_at__lt=_stale_before(now))
         )
         .exclude(Exists(earlier_unfinished))
+        .exclude(server__paused_until__gt=now)
         .order_by("id")
         .values_list("id", "state")
     )

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from .domains import domain_ascii
+from .account_lists import account_list
 from .imscp import client as panel
 from .imscp.errors import PanelPermanentError, PanelUsageUnsupported
 from .models import Operation, Server, Service
+from .panel_access import panel_access
 from .usage import usage_entries_json, usage_import
 
 Command = Operation.Command
@@ -23,26 +24,17 @@ class CommandResult:
     usage: list | None = field(default=None, repr=False)
 
 
-def _account_listed(target: panel.PanelTarget, service: Service) -> bool | None:
-    """Whether the reseller's account list has the domain; None if the panel cannot tell."""
-    try:
-        entries = panel.usageupdate(target)
-    except PanelUsageUnsupported:
-        return None
-    wanted = service.domain_ascii
-    return any(domain_ascii(entry.domain) == wanted for entry in entries)
+ALREADY_EXISTS = "already exists or is not allowed"
+HOW_TO_CONFIRM = (
+    "If it is this service's account, confirm its ownership on the service's page in the "
+    "bridge's admin, then retry."
+)
 
 
 def _create(op: Operation, target: panel.PanelTarget) -> CommandResult:
+    # After an attempt whose outcome is unknown the create is simply sent again: the
+    # panel's "already exists" leads to the same check as any account found there.
     service = op.service
-    if op.outcome_unknown:
-        # An earlier attempt may have created the account: find out before creating twice.
-        listed = _account_listed(target, service)
-        if listed is None:
-            state = panel.customer_login_check(target, service.domain_ascii, service.password)
-            listed = state != panel.LoginResult.REFUSED
-        if listed:
-            return CommandResult(note="adopted: the account was already on the panel")
     client = service.client
     contact = {
         "fname": client.firstname,
@@ -56,50 +48,87 @@ def _create(op: Operation, target: panel.PanelTarget) -> CommandResult:
         "street1": client.address1,
         "street2": client.address2,
     }
-    panel.create(
-        target,
-        panel.NewAccount(
-            plan=service.product.plan_name,
-            domain=service.domain_ascii,
-            password=service.password,
-            email=client.email,
-            customer_id=f"whmcs_{client.whmcs_id}",
-            contact=contact,
-        ),
-    )
+    try:
+        panel.create(
+            target,
+            panel.NewAccount(
+                plan=service.product.plan_name,
+                domain=service.domain_ascii,
+                password=service.password,
+                email=client.email,
+                customer_id=f"whmcs_{client.whmcs_id}",
+                contact=contact,
+            ),
+        )
+    except PanelPermanentError as exc:
+        if ALREADY_EXISTS not in exc.message:
+            raise
+        return _adopt(op, target, exc)
     return CommandResult()
 
 
-def _guard_ownership(op: Operation, target: panel.PanelTarget) -> str:
-    """The panel does not check that a domain belongs to the caller: for an account the
-    bridge did not create, check the reseller's list first."""
-    if op.service.on_panel:
-        return ""
-    listed = _account_listed(target, op.service)
-    if listed is None:
-        return "the panel cannot list accounts, so ownership was not verified"
-    if not listed:
+def _adopt(op: Operation, target: panel.PanelTarget, refusal: PanelPermanentError):
+    """The domain exists on the panel: adopt it only if it is provably the service's own,
+    listed for this reseller (where the list can be trusted) and opened by the password
+    WHMCS holds for the service. A list alone never hands one customer another's account."""
+    service = op.service
+    listed = account_list(op.server, target)
+    if listed.has(service.domain) is False:
         raise PanelPermanentError(
-            f"KaziWhmcs bridge: '{op.service.domain}' is not an account of reseller "
-            f"'{target.reseller_name}' on this panel"
+            f"{refusal.message}: it is not an account of reseller '{target.reseller_name}', "
+            "so it belongs to someone else. Nothing was created or changed."
         )
-    return "ownership verified in the reseller's account list"
+    if not service.password or panel.customer_login_check(
+        target, service.domain_ascii, service.password
+    ) == (panel.LoginResult.REFUSED):
+        holder = (
+            f"reseller '{target.reseller_name}' holds it for another customer"
+            if listed.trusted
+            else f"it is not the service's account ({listed.why_not})"
+        )
+        raise PanelPermanentError(
+            f"{refusal.message}: the service's password does not open it, so {holder}. "
+            "Nothing was created or changed."
+        )
+    how = "listed for the reseller and " if listed.trusted else ""
+    return CommandResult(
+        note=f"adopted: the account was already on the panel, {how}opened by the service's password"
+    )
 
 
-# What a customer login shows once the command took effect (the usage list has no status).
-_LOGIN_AFTER = {
-    Command.SUSPEND: panel.LoginResult.DISABLED,
-    Command.UNSUSPEND: panel.LoginResult.OK,
-}
+def _ownership_check(op: Operation, target: panel.PanelTarget) -> str:
+    """The panel does not check that a domain belongs to the caller: the bridge acts only
+    on an account it made or adopted there, one the reseller's list shows, or one the
+    service's password opens. Returns how it knows; raises when it cannot show it."""
+    service = op.service
+    if service.on_panel:
+        return ""
+    listed = account_list(op.server, target)
+    shown = listed.has(service.domain)
+    if shown:
+        return "ownership verified in the reseller's account list"
+    if shown is None and service.password:
+        seen = panel.customer_login_check(target, service.domain_ascii, service.password)
+        if seen != panel.LoginResult.REFUSED:
+            return f"ownership verified by the service's password ({listed.why_not})"
+    why = (
+        f"it is not in reseller '{target.reseller_name}''s account list"
+        if shown is False
+        else f"{listed.why_not}, and the service's password does not open it"
+        if service.password
+        else f"{listed.why_not}, and the bridge holds no password for it"
+    )
+    raise PanelPermanentError(
+        f"KaziWhmcs bridge: '{service.domain}' was not sent to the panel: the bridge cannot "
+        f"show that the account is this service's ({why}). Nothing was changed. " + HOW_TO_CONFIRM
+    )
 
 
 def _status_command(op: Operation, target: panel.PanelTarget) -> CommandResult:
-    note = _guard_ownership(op, target)
-    if op.outcome_unknown and op.command in _LOGIN_AFTER and op.service.password:
-        # An earlier attempt may have acted: read the panel's state before acting again.
-        seen = panel.customer_login_check(target, op.service.domain_ascii, op.service.password)
-        if seen == _LOGIN_AFTER[op.command]:
-            return CommandResult(note="an earlier attempt had already done it (customer login)")
+    # Suspend and unsuspend are idempotent on the panel: after an attempt whose outcome
+    # is unknown they are simply sent again (a customer login could not tell a suspended
+    # account from one the panel is still setting up).
+    note = _ownership_check(op, target)
     action = {
         Command.SUSPEND: panel.suspend,
         Command.UNSUSPEND: panel.unsuspend,
@@ -147,7 +176,8 @@ _EXECUTORS = {
 
 
 def command_execute(op: Operation) -> CommandResult:
-    return _EXECUTORS[op.command](op, panel.PanelTarget.for_server(op.server))
+    with panel_access(op.server) as target:
+        return _EXECUTORS[op.command](op, target)
 
 
 _STATUS_AFTER = {

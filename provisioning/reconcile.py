@@ -4,8 +4,10 @@ Three kinds of drift per server: accounts on the panel the bridge does not know 
 only), services the bridge believes on the panel that the panel does not list (bridge
 only), and accounts whose state differs (state mismatch). The panel's account list
 carries no status, so the state is read where the protocol allows it: a login as the
-customer with the password the bridge holds tells active from disabled. `fix` queues the
-corrective operations through `operation_request`, like any other order."""
+customer with the password the bridge holds tells a usable account from one the panel
+sends back (suspended, or not ready: no proof of suspension). A list that lacks accounts
+the bridge made is not trusted (see account_lists). `fix` queues the corrective operations
+through `operation_request`, like any other order."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,18 +15,20 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from .domains import domain_ascii
+from .account_lists import account_list
 from .imscp import client as panel
-from .imscp.errors import PanelError, PanelUsageUnsupported
+from .imscp.errors import PanelError
 from .models import Operation, ReconcileReport, Server, Service
 from .operations import operation_request
+from .panel_access import panel_access
 
 Status = Service.Status
 Command = Operation.Command
 Progress = Callable[[int, int], None]
 
 ON_PANEL = (Status.ACTIVE, Status.SUSPENDED)
-LOGIN_STATE = {panel.LoginResult.OK: "active", panel.LoginResult.DISABLED: "disabled"}
+UNUSABLE = "not usable"
+LOGIN_STATE = {panel.LoginResult.OK: "active", panel.LoginResult.UNUSABLE: UNUSABLE}
 
 
 @dataclass
@@ -44,56 +48,70 @@ def _service_row(service: Service, **extra) -> dict:
     return {"serviceid": service.whmcs_id, "domain": service.domain, **extra}
 
 
-def _panel_state(target: panel.PanelTarget, service: Service) -> str | None:
-    """active / disabled from a customer login, None when the login tells nothing."""
-    result = panel.customer_login_check(target, service.domain_ascii, service.password)
+def _panel_state(server: Server, service: Service) -> str | None:
+    """active / not usable from a customer login, None when the login was refused."""
+    with panel_access(server) as target:
+        result = panel.customer_login_check(target, service.domain_ascii, service.password)
     return LOGIN_STATE.get(result)
 
 
 def server_compare(server: Server, progress: Progress | None = None) -> ServerDrift:
     drift = ServerDrift(server_id=server.whmcs_id, name=str(server))
-    target = panel.PanelTarget.for_server(server)
-    try:
-        listed = {domain_ascii(entry.domain): entry.domain for entry in panel.usageupdate(target)}
-    except PanelUsageUnsupported:
-        drift.degraded = drift.error = (
-            "this panel cannot report usage (KaziWhmcs 1.0.0 on i-MSCP 1.2.3+), so its "
-            "accounts cannot be listed: not compared"
-        )
+    if server.paused_until is not None and server.paused_until > timezone.now():
+        drift.error = f"the panel refuses the bridge for now ({server.pause_reason}): not compared"
         return drift
+    try:
+        with panel_access(server) as target:
+            found = account_list(server, target)
     except PanelError as exc:
         drift.error = f"the panel's account list could not be read: {exc.message}"
         return drift
+    if not found.trusted and not found.missing:
+        drift.degraded = drift.error = f"{found.why_not}: not compared"
+        return drift
+    listed = {ascii_name: entry.domain for ascii_name, entry in found.accounts.items()}
     drift.listed = len(listed)
     services = list(Service.objects.filter(server=server).order_by("id"))
     known = {s.domain_ascii for s in services}
-    drift.panel_only = sorted(listed[d] for d in listed.keys() - known)
-    logins_usable = True
+    if found.trusted:
+        drift.panel_only = sorted(listed[d] for d in listed.keys() - known)
+    else:
+        # Its other names may be other resellers' customers: only the accounts it lacks
+        # are reported, for an admin to look at on the panel; nothing is fixed from it.
+        drift.degraded = f"{found.why_not}: check them on the panel"
+    logins_usable, unread = True, []
     for done, service in enumerate(services, 1):
         is_listed = service.domain_ascii in listed
         if service.status in ON_PANEL and service.on_panel and not is_listed:
             drift.bridge_only.append(_service_row(service, bridge=service.status))
+        elif not found.trusted:
+            pass
         elif is_listed and not service.on_panel and service.status != Status.TERMINATED:
             drift.mismatches.append(_service_row(service, bridge=service.status, panel="exists"))
+        elif is_listed and service.status in ON_PANEL and not service.password:
+            unread.append(service.domain)  # imported: the bridge holds no password
         elif is_listed and service.status in ON_PANEL and logins_usable:
             try:
-                state = _panel_state(target, service)
+                state = _panel_state(server, service)
             except PanelError as exc:
                 state, drift.degraded = None, f"customer logins failed: {exc.message}"
                 logins_usable = False
             if state is None and logins_usable:
-                # A refused login counts towards the panel's brute-force lock for the
-                # bridge's address: stop after the first one.
+                # Each refused login costs a count on the panel's brute-force protection
+                # (cleared at once, but a cost): stop after the first one.
                 logins_usable = False
                 drift.degraded = (
                     f"the panel refused the login of '{service.domain}' (password changed on "
                     "the panel?): states of the remaining accounts not compared"
                 )
-            expected = "active" if service.status == Status.ACTIVE else "disabled"
-            if state is not None and state != expected:
+            if state is not None and (state == "active") != (service.status == Status.ACTIVE):
                 drift.mismatches.append(_service_row(service, bridge=service.status, panel=state))
         if progress:
             progress(done, len(services))
+    if unread:
+        shown = ", ".join(unread[:5]) + (" and more" if len(unread) > 5 else "")
+        note = f"states not read for {len(unread)} account(s) without a password ({shown})"
+        drift.degraded = f"{drift.degraded}; {note}" if drift.degraded else note
     return drift
 
 
@@ -110,19 +128,12 @@ def _request(command: str, service: Service) -> dict:
 
 def drift_fix(drift: ServerDrift) -> list[dict]:
     """Queue what brings the panel back to what billing says. Accounts only on the panel
-    are reported, never deleted: the bridge cannot know what they hold."""
+    are reported, never deleted: the bridge cannot know what they hold. Accounts missing
+    from the list are reported, never re-created: a list that lacks the bridge's accounts
+    is also how a list that lies looks (see account_lists)."""
     fixes = []
-    ids = [row["serviceid"] for row in drift.bridge_only + drift.mismatches]
+    ids = [row["serviceid"] for row in drift.mismatches]
     services = {s.whmcs_id: s for s in Service.objects.filter(whmcs_id__in=ids)}
-    for row in drift.bridge_only:
-        service = services[row["serviceid"]]
-        with transaction.atomic():
-            # The account is gone: record that, then create it again as billing wants.
-            Service.objects.filter(pk=service.pk).update(on_panel=False)
-            service.on_panel = False
-            fixes.append(_request(Command.CREATE, service))
-            if service.status == Status.SUSPENDED:
-                fixes.append(_request(Command.SUSPEND, service))
     for row in drift.mismatches:
         service = services[row["serviceid"]]
         if row["panel"] == "exists":

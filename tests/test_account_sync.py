@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from provisioning.account_sync import ImportProblem, account_sync_report, accounts_import
-from provisioning.imscp.errors import PanelUsageUnsupported
+from provisioning.account_lists import NoTrustedList
 from provisioning.models import Service
 from tests.admin_helpers import staff_user
 from tests.factories import ClientFactory, ProductFactory, ServiceFactory
@@ -130,7 +130,7 @@ def test_importing_needs_the_add_permission(client, server, accounts):
 
 def test_a_panel_that_cannot_report_usage_is_explained(admin_client, server, panel):
     panel.state.add_fault("usage_unsupported", action="usageupdate")
-    with pytest.raises(PanelUsageUnsupported):
+    with pytest.raises(NoTrustedList, match="this panel cannot list accounts"):
         account_sync_report(server)
     panel.state.add_fault("usage_unsupported", action="usageupdate")
     page = admin_client.get(sync_url(server)).content.decode()

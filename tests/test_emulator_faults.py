@@ -111,52 +111,6 @@ def test_unknown_fault_kinds_are_refused(panel):
         panel.state.add_fault("explode")
 
 
-# --- brute-force protection -----------------------------------------------------------------
-
-
-def test_bruteforce_protection_is_off_by_default(panel):
-    for _ in range(6):
-        assert (
-            plugin_post(panel, "usageupdate", reseller_pass="bad").text
-            == "KaziWhmcs: Bad password."
-        )
-    assert plugin_post(panel, "usageupdate").text == "success"
-
-
-@pytest.mark.parametrize(
-    ("style", "expected"),
-    [
-        ("1.1", "KaziWhmcs: Ip 127.0.0.1 is waiting 01:30 seconds."),
-        ("1.2", "KaziWhmcs: 127.0.0.1 IP address is waiting 01:30 seconds."),
-    ],
-)
-def test_failed_logins_lock_the_ip_for_a_while(panel, style, expected):
-    panel.state.configure(
-        bruteforce=True,
-        bruteforce_style=style,
-        bruteforce_max_attempts=3,
-        bruteforce_lock_seconds=90,
-    )
-    with time_machine.travel(1_800_000_000, tick=False) as clock:
-        for _ in range(3):
-            assert plugin_post(panel, "usageupdate", reseller_pass="bad").text == (
-                "KaziWhmcs: Bad password."
-            )
-        assert plugin_post(panel, "usageupdate").text == expected  # even the right password
-        clock.shift(89)
-        assert plugin_post(panel, "usageupdate").text.endswith("is waiting 00:01 seconds.")
-        clock.shift(1)
-        assert plugin_post(panel, "usageupdate").text == "success"
-
-
-def test_a_good_login_resets_the_failure_count(panel):
-    panel.state.configure(bruteforce=True, bruteforce_max_attempts=3)
-    for _ in range(3):
-        plugin_post(panel, "usageupdate", reseller_pass="bad")
-        plugin_post(panel, "usageupdate")
-    assert plugin_post(panel, "usageupdate").text == "success"
-
-
 # --- the control API ------------------------------------------------------------------------
 
 

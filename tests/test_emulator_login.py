@@ -60,7 +60,9 @@ def test_a_failed_login_shows_the_form_with_the_error(panel, name, password, mes
     assert entry["time"] > 0
 
 
-@pytest.mark.parametrize("status", ["disabled", "toadd", "todelete"])
+@pytest.mark.parametrize(
+    "status", ["disabled", "toadd", "tochange", "todisable", "toenable", "error", "todelete"]
+)
 def test_an_unusable_customer_is_sent_back_to_a_disabled_notice(panel, status):
     panel.state.seed_customer("example.com", status=status)
     with requests.Session() as session:
@@ -103,13 +105,10 @@ def test_names_and_errors_are_html_escaped(panel):
     assert "<b>&co" not in page.text
 
 
-def test_the_login_form_honours_brute_force_protection(panel):
-    panel.state.configure(bruteforce=True, bruteforce_max_attempts=2)
-    login(panel, "reseller1", "bad")
-    login(panel, "reseller1", "bad")
-    response = login(panel, "reseller1", "reseller-secret-1")
-    assert response.status_code == 200
-    assert "Ip 127.0.0.1 is waiting 30:00 seconds." in response.text
+def test_the_panel_in_maintenance_sends_customers_back(panel):
+    panel.state.seed_customer("example.com")
+    panel.state.configure(maintenance=True)
+    assert login(panel, "example.com", "customer-pass-1").headers["Location"] == "/index.php"
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,8 @@ def test_a_create_that_timed_out_after_acting_is_adopted(service, panel):
     op.refresh_from_db()
     assert (op.result, op.request["note"]) == (
         "success",
-        "adopted: the account was already on the panel",
+        "adopted: the account was already on the panel, listed for the reseller and "
+        "opened by the service's password",
     )
     assert len(panel.state.requests_for("create")) == 1, "never created twice"
     assert Service.objects.get().status == "active"
@@ -54,7 +55,14 @@ def test_without_a_usage_list_a_customer_login_tells(service, panel):
     op = queued("CreateAccount", service, source="admin")
     assert operation_run(op.pk) == "retrying"
     assert run_again(op) == "succeeded"
-    assert len(panel.state.requests_for("create")) == 1
+    op.refresh_from_db()
+    assert op.request["note"] == (
+        "adopted: the account was already on the panel, opened by the service's password"
+    )
+    assert [entry["answer"] for entry in panel.state.requests_for("create")] == [
+        "",
+        "KaziWhmcs: Domain 'shop.example.com' already exists or is not allowed",
+    ], "sent again, refused, adopted: one account"
 
 
 def test_a_dropped_connection_on_terminate_then_unknown_account_is_success(active_service, panel):

@@ -6,6 +6,8 @@ from django.test import override_settings
 from provisioning.imscp import client as panel_client
 from provisioning.imscp.answers import answer_check, usage_parse
 from provisioning.imscp.errors import (
+    PanelLockedOut,
+    PanelLoginRefused,
     PanelPermanentError,
     PanelTransientError,
     PanelUsageUnsupported,
@@ -160,9 +162,26 @@ def test_the_panel_url_follows_whmcs_host_port_and_secure(hostname, ip, port, se
     "status, body, kind",
     [
         (200, "success", None),
-        (200, "KaziWhmcs: Unknown username.", PanelPermanentError),
-        (200, "KaziWhmcs: Ip 10.0.0.1 is waiting 05:00 seconds.", PanelTransientError),
-        (200, "KaziWhmcs: 10.0.0.1 IP address is waiting 04:59 seconds.", PanelTransientError),
+        (200, "KaziWhmcs: Unknown username.", PanelLoginRefused),
+        (
+            200,
+            "KaziWhmcs: The username field is empty. - The password field is empty.",
+            PanelLoginRefused,
+        ),
+        (
+            200,
+            "KaziWhmcs: Wrong user type. Only resellers can use the KaziWhmcs API",
+            PanelPermanentError,
+        ),
+        (200, "KaziWhmcs: Ip 10.0.0.1 is waiting 05:00 seconds.", PanelLockedOut),
+        (200, "KaziWhmcs: 10.0.0.1 IP address is waiting 04:59 seconds.", PanelLockedOut),
+        (200, "KaziWhmcs: Ip 10.0.0.1 is blocked for 29:59 minutes.", PanelLockedOut),
+        (200, "KaziWhmcs: 10.0.0.1 IP address is blocked for 30:00 minutes.", PanelLockedOut),
+        (
+            200,
+            "KaziWhmcs: 'Ip a is waiting 00:30 seconds.' is not a valid password",
+            PanelPermanentError,
+        ),
         (400, "Bad request", PanelPermanentError),
         (500, "An unexpected error occurred: boom", PanelTransientError),
         (502, "<html>Bad gateway</html>", PanelTransientError),
@@ -176,6 +195,19 @@ def test_answers_are_classified_as_the_protocol_says(status, body, kind):
     with pytest.raises(kind) as raised:
         answer_check("suspend", status, body)
     assert type(raised.value) is kind
+
+
+@pytest.mark.parametrize(
+    ("body", "seconds"),
+    [
+        ("KaziWhmcs: Ip 10.0.0.1 is waiting 00:27 seconds.", 27),
+        ("KaziWhmcs: 10.0.0.1 IP address is blocked for 29:45 minutes.", 29 * 60 + 45),
+    ],
+)
+def test_a_lock_out_names_how_long_it_lasts(body, seconds):
+    with pytest.raises(PanelLockedOut) as raised:
+        answer_check("suspend", 200, body)
+    assert (raised.value.seconds, raised.value.message) == (seconds, body)
 
 
 def test_an_unreadable_usage_list_is_transient():

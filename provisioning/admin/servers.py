@@ -12,9 +12,10 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
-from ..account_sync import ImportProblem, account_sync_report, accounts_import, panel_accounts
+from ..account_lists import NoTrustedList, account_entries
+from ..account_sync import ImportProblem, account_sync_report, accounts_import
 from ..imscp.client import panel_base_url
-from ..imscp.errors import PanelError, PanelUsageUnsupported
+from ..imscp.errors import PanelError
 from ..models import Client, Operation, Product, Server, Service
 from ..panel_login import panel_login_record, panel_login_response
 from ..service_actions import server_connection_test, server_usage_import
@@ -255,8 +256,8 @@ class ServerAdmin(admin.ModelAdmin):
             "can_import": request.user.has_perm("provisioning.add_service"),
         }
         try:
-            entries = panel_accounts(server)
-        except PanelUsageUnsupported as exc:
+            entries = account_entries(server)
+        except NoTrustedList as exc:
             context["unsupported"] = exc.message
             return TemplateResponse(
                 request, "admin/provisioning/server/sync_accounts.html", context

@@ -5,11 +5,33 @@ from typing import NamedTuple
 
 from ..gc_pause import gc_paused
 from . import phpserial
-from .errors import PanelPermanentError, PanelTransientError, PanelUsageUnsupported
+from .errors import (
+    PanelLockedOut,
+    PanelLoginRefused,
+    PanelPermanentError,
+    PanelTransientError,
+    PanelUsageUnsupported,
+)
 
 SUCCESS = "success"
 REFUSAL_PREFIX = "KaziWhmcs: "
 MUTATING = frozenset({"create", "suspend", "unsuspend", "terminate", "changepw"})
+# The login's own refusals (iMSCP_Authentication), alone or joined with " - ".
+LOGIN_REFUSALS = frozenset(
+    {
+        "Bad password.",
+        "Unknown username.",
+        "The username field is empty.",
+        "The password field is empty.",
+        "Unable to login",
+    }
+)
+# The brute-force plugin's refusals, both i-MSCP families (protocol, "Brute-force
+# protection"): the time is PHP's strftime('%M:%S') of what is left.
+_LOCKED_OUT = re.compile(
+    r"(?:Ip \S+|\S+ IP address) is (?:waiting|blocked for) ([0-9]{1,2}):([0-9]{2}) "
+    r"(?:seconds|minutes)\."
+)
 
 
 class UsageEntry(NamedTuple):
@@ -20,17 +42,31 @@ class UsageEntry(NamedTuple):
     bwlimit: int
 
 
-def answer_check(action: str, status: int, body: str) -> None:
-    """Raise the matching PanelError unless the answer is exactly `success`."""
+def locked_out_check(page: str) -> None:
+    """Raise PanelLockedOut if a panel page shows the brute-force protection's refusal."""
+    if locked := _LOCKED_OUT.search(page):
+        minutes, seconds = int(locked[1]), int(locked[2])
+        raise PanelLockedOut(REFUSAL_PREFIX + locked[0], seconds=minutes * 60 + seconds)
+
+
+def answer_check(action: str, status: int, body: str, *, login_only: bool = False) -> None:
+    """Raise the matching PanelError unless the answer is exactly `success`.
+
+    `login_only`: raise only for the login's own refusals (the reseller's login failed, or
+    the address is locked out), whatever the action."""
     text = body.strip()
     if status == 200 and text == SUCCESS:
         return
     if status == 200 and text.startswith(REFUSAL_PREFIX):
-        if " waiting " in text:
-            # Brute-force lock of our IP: it lifts by itself; the bad password that caused it
-            # was already reported as permanent by the attempt that received it.
-            raise PanelTransientError(text)
-        raise PanelPermanentError(text)
+        reason = text.removeprefix(REFUSAL_PREFIX)
+        if _LOCKED_OUT.fullmatch(reason):
+            locked_out_check(reason)
+        if reason and set(reason.split(" - ")) <= LOGIN_REFUSALS:
+            raise PanelLoginRefused(text)
+        if not login_only:
+            raise PanelPermanentError(text)
+    if login_only:
+        return
     if status == 400 and text == "Bad request":
         raise PanelPermanentError("Bad request")
     unknown = action in MUTATING

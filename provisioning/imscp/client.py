@@ -2,19 +2,23 @@
 
 import hashlib
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 
-from .answers import UsageEntry, answer_check, usage_parse
-from .errors import PanelTransientError
+from .answers import UsageEntry, answer_check, locked_out_check, usage_parse
+from .errors import PanelError, PanelLoginRefused, PanelTransientError
 
-# One pooled session per process: django-q2 workers are processes, each runs one task at a time.
+# One pooled connection per process: django-q2 workers are processes, each runs one task at
+# a time. It keeps no cookie: every call opens a panel session of its own, as the original
+# module did, unless the target names one (see PanelTarget.session).
 _session = requests.Session()
 _session.headers.update({"User-Agent": "kaziwhmcs-bridge", "Accept-Encoding": "gzip, deflate"})
+_session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
 
 
 @dataclass(frozen=True)
@@ -26,15 +30,19 @@ class PanelTarget:
     reseller_name: str
     reseller_pass: str = field(repr=False)
     verify: bool | str = True
+    # A panel session (`name=value`) to make the calls in: one whose failed login the
+    # panel still counts against the bridge's address, cleared by a good login in it.
+    session: str = field(default="", repr=False)
 
     @classmethod
-    def for_server(cls, server) -> "PanelTarget":
+    def for_server(cls, server, session: str = "") -> "PanelTarget":
         return cls(
             base_url=panel_base_url(server),
             endpoint_path=server.endpoint_path or "/kaziwhmcs",
             reseller_name=server.reseller_username,
             reseller_pass=server.reseller_password,
             verify=_verify_option(server),
+            session=session,
         )
 
 
@@ -86,13 +94,13 @@ def _post(target: PanelTarget, action: str, fields: dict[str, str]) -> requests.
         response = _session.post(
             target.base_url + target.endpoint_path,
             data=data,
+            headers={"Cookie": target.session} if target.session else None,
             timeout=(settings.PANEL_CONNECT_TIMEOUT, settings.PANEL_READ_TIMEOUT),
             verify=target.verify,
             allow_redirects=False,
         )
         response.encoding = response.encoding or "utf-8"
         _ = response.text  # read (and gunzip) now so a broken body is a transient error here
-        return response
     except requests.ConnectTimeout:
         raise PanelTransientError("Cannot connect to the panel: connection timed out") from None
     except requests.exceptions.SSLError as exc:
@@ -111,6 +119,18 @@ def _post(target: PanelTarget, action: str, fields: dict[str, str]) -> requests.
         raise PanelTransientError(
             f"Request to the panel failed: {_reason(exc)}", outcome_unknown=True
         ) from None
+    try:
+        answer_check("login", response.status_code, response.text, login_only=True)
+    except PanelLoginRefused as exc:
+        exc.session = target.session or _session_of(response)
+        raise
+    return response
+
+
+def _session_of(response: requests.Response) -> str:
+    """The panel session an answer opened (`name=value`), from its Set-Cookie."""
+    cookie = next(iter(response.cookies), None)
+    return f"{cookie.name}={cookie.value}" if cookie is not None else ""
 
 
 def _refused_before_sending(exc: requests.ConnectionError) -> bool:
@@ -177,18 +197,28 @@ def connection_test(target: PanelTarget) -> None:
 
 
 class LoginResult:
-    OK = "ok"
-    DISABLED = "disabled"
-    REFUSED = "refused"
+    OK = "ok"  # the password is right and the account usable
+    # The password is right but the panel sends the customer back to its notice: the
+    # account is suspended, not yet (or no longer) ready, or the panel in maintenance.
+    UNUSABLE = "unusable"
+    REFUSED = "refused"  # no such login, or another password
 
 
 def customer_login_check(target: PanelTarget, login: str, password: str) -> str:
     """Try the panel's own login form as the customer: tells whether the account exists
-    with this password and whether it is usable (see the protocol, "Panel login")."""
+    with this password and whether it is usable (see the protocol, "Panel login").
+
+    The panel counts a refused login against the bridge's address until a good login in
+    the same panel session clears it: so a login that did not get in is followed at once
+    by the reseller's login in its session. Should that fail, the error names the session
+    (PanelError.session) so that the bridge's next call clears it."""
+    if not password:
+        raise ValueError("a customer login needs the account's password")
     try:
-        response = requests.post(
+        response = _session.post(
             target.base_url + "/",
             data={"uname": login, "upass": password, "action": "login"},
+            headers={"Cookie": target.session} if target.session else None,
             timeout=(settings.PANEL_CONNECT_TIMEOUT, settings.PANEL_READ_TIMEOUT),
             verify=target.verify,
             allow_redirects=False,
@@ -197,7 +227,18 @@ def customer_login_check(target: PanelTarget, login: str, password: str) -> str:
         raise PanelTransientError(f"Panel login check failed: {_reason(exc)}") from None
     if response.status_code in (301, 302, 303):
         location = response.headers.get("Location", "")
-        return LoginResult.OK if "/client/" in location else LoginResult.DISABLED
-    if response.status_code == 200:
-        return LoginResult.REFUSED
-    raise PanelTransientError(f"Panel login check: unexpected HTTP {response.status_code}")
+        if "/client/" in location:
+            return LoginResult.OK
+        result = LoginResult.UNUSABLE
+    elif response.status_code == 200:
+        locked_out_check(response.text)
+        result = LoginResult.REFUSED
+    else:
+        raise PanelTransientError(f"Panel login check: unexpected HTTP {response.status_code}")
+    session = target.session or _session_of(response)
+    try:
+        connection_test(replace(target, session=session))
+    except PanelError as exc:
+        exc.session = session
+        raise
+    return result

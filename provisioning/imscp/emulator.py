@@ -188,7 +188,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = fault.status, _proxy_page(fault.status)
         else:
             try:
-                status, body = plugin_answer(state, fields, self.ip)
+                status, body = plugin_answer(state, fields, self.ip, self._session_id())
             except Exception as exc:  # the plugin's own catch-all
                 status, body = 500, f"An unexpected error occurred: {exc}"
             if fault := state.take_fault("act_then_timeout", action):
@@ -215,6 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _pages(self, path: str) -> None:
         state = self.emulator.state
         with state.lock:
+            state.daemon_run()
             session = state.sessions.get(self._session_id(), {})
             user, kind, flash = session.get("user"), session.get("kind"), session.pop("flash", "")
         if path in ("/", "/index.php"):
@@ -239,12 +240,12 @@ class _Handler(BaseHTTPRequestHandler):
         if clean_input(form.get("action", "")) != "login":
             return self._send(200, _login_page())
         kind, user, message = state.authenticate(
-            form.get("uname", ""), form.get("upass", ""), self.ip
+            form.get("uname", ""), form.get("upass", ""), self.ip, self._session_id()
         )
         name = getattr(user, "login", None) or getattr(user, "name", "")
         result = "failed" if kind is None else "ok"
-        if kind == "customer" and user.status != "ok":
-            result = "disabled"  # a suspended or not yet active account
+        if kind == "customer" and (user.status != "ok" or state.settings.maintenance):
+            result = "disabled"  # suspended, not (yet) usable, or the panel in maintenance
         with state.lock:
             state.login_log.append(
                 {
@@ -255,8 +256,9 @@ class _Handler(BaseHTTPRequestHandler):
                     "ip": self.ip,
                 }
             )
-            # A fresh session id on login, as session_regenerate_id() does.
-            self.session_id = secrets.token_urlsafe(16)
+            if result != "failed":
+                # A fresh session id once logged in, as session_regenerate_id() does.
+                self.session_id = secrets.token_urlsafe(16)
             if result == "ok":
                 state.sessions[self.session_id] = {"user": name, "kind": kind}
             elif result == "disabled":

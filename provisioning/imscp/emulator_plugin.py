@@ -27,14 +27,15 @@ _EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+
 Answer = tuple[int, str]
 
 
-def plugin_answer(state: PanelState, fields: dict[str, str], ip: str) -> Answer:
-    """One POST to the plugin's endpoint: (HTTP status, body)."""
+def plugin_answer(state: PanelState, fields: dict[str, str], ip: str, session: str) -> Answer:
+    """One POST to the plugin's endpoint in PHP session `session`: (HTTP status, body)."""
     if not {"action", "reseller_name", "reseller_pass"} <= fields.keys():
         return BAD_REQUEST
     action = clean_input(fields["action"])
     with state.lock:
+        state.daemon_run()
         kind, user, message = state.authenticate(
-            fields["reseller_name"], fields["reseller_pass"], ip
+            fields["reseller_name"], fields["reseller_pass"], ip, session
         )
         if kind is None:
             return 200, PREFIX + (message or "Unable to login")
@@ -108,7 +109,7 @@ def _create(state: PanelState, reseller: Reseller, fields: dict[str, str]) -> An
         # The insert fails and the plugin's error sprintf() lacks an argument: the
         # message is lost and the answer is an empty body.
         return 200, ""
-    state.add_customer(
+    customer = state.add_customer(
         reseller.name,
         plan,
         domain=forms[1],
@@ -116,10 +117,10 @@ def _create(state: PanelState, reseller: Reseller, fields: dict[str, str]) -> An
         login=login,
         password=password,
         email=email,
-        status=state.settings.create_status,
         customer_id=clean_input(fields.get("customer_id", "")),
         contact={name: clean_input(fields.get(name, "")) for name in CONTACT_FIELDS},
     )
+    state.status_set(customer, "toadd")
     return 200, "" if fault else "success"
 
 
@@ -134,15 +135,24 @@ def _find(state: PanelState, fields: dict[str, str], name: str) -> tuple[Custome
     return (user if kind == "customer" else None), echo
 
 
-def _status_change(state: PanelState, fields: dict[str, str], new_status: str) -> Answer:
+# What each action asks of the daemon, and the state in which it has nothing to do.
+_STATUS_REQUESTS = {
+    "suspend": ("todisable", "disabled"),
+    "unsuspend": ("toenable", "ok"),
+    "terminate": ("todelete", "todelete"),
+}
+
+
+def _status_change(state: PanelState, fields: dict[str, str], action: str) -> Answer:
     if "domain" not in fields:
         return BAD_REQUEST
     found, echo = _find(state, fields, "domain")
     if found is None:
         return 200, f"{PREFIX}The '{echo}' customer account doesn't exists"
     # No ownership check, as in the plugin. A pending deletion stays pending.
-    if new_status == "todelete" or found.status != "todelete":
-        found.status = new_status
+    requested, settled = _STATUS_REQUESTS[action]
+    if found.status not in (settled, "todelete") or action == "terminate":
+        state.status_set(found, requested)
     return 200, "success"
 
 
@@ -162,6 +172,12 @@ def _changepw(state: PanelState, reseller: Reseller, fields: dict[str, str]) -> 
 def _usageupdate(state: PanelState, reseller: Reseller, fields: dict[str, str]) -> Answer:
     if state.take_fault("usage_unsupported", "usageupdate"):
         return 400, USAGE_UNSUPPORTED_PAGE
+    customers = [c for c in state.customers.values() if c.reseller == reseller.name]
+    if state.settings.usage_list_by_domain_id:
+        # KaziWhmcs 1.0.0 on i-MSCP 1.2.3+: the plugin passes each customer's domain id
+        # where the core expects an admin id, so the list names whoever has that id.
+        by_admin_id = {c.admin_id: c for c in state.customers.values()}
+        customers = [by_admin_id[c.domain_id] for c in customers if c.domain_id in by_admin_id]
     rows = [
         {
             "domain": c.domain_unicode,
@@ -170,17 +186,16 @@ def _usageupdate(state: PanelState, reseller: Reseller, fields: dict[str, str]) 
             "bwusage": decimal_mb(c.bw_bytes),
             "bwlimit": str(c.bw_limit_mib),
         }
-        for c in state.customers.values()
-        if c.reseller == reseller.name
+        for c in customers
     ]
     return 200, phpserial.dumps(rows).decode("utf-8") if rows else "success"
 
 
 _ACTIONS = {
     "create": _create,
-    "suspend": lambda state, _, fields: _status_change(state, fields, "disabled"),
-    "unsuspend": lambda state, _, fields: _status_change(state, fields, "ok"),
-    "terminate": lambda state, _, fields: _status_change(state, fields, "todelete"),
+    "suspend": lambda state, _, fields: _status_change(state, fields, "suspend"),
+    "unsuspend": lambda state, _, fields: _status_change(state, fields, "unsuspend"),
+    "terminate": lambda state, _, fields: _status_change(state, fields, "terminate"),
     "changepw": _changepw,
     "usageupdate": _usageupdate,
 }

@@ -13,7 +13,10 @@ from dataclasses import asdict, dataclass, field, fields
 
 import idna
 
-STATUSES = ("ok", "disabled", "todelete", "toadd")
+# Accounts are usable only while `ok`; the i-MSCP daemon turns the transitional states
+# (to...) into their outcome a moment after the panel set them.
+STATUSES = ("ok", "disabled", "todelete", "toadd", "tochange", "todisable", "toenable", "error")
+DAEMON_OUTCOME = {"toadd": "ok", "tochange": "ok", "todisable": "disabled", "toenable": "ok"}
 FAULT_KINDS = frozenset(
     "delay http500 drop garbage act_then_timeout create_empty_body usage_unsupported".split()
 )
@@ -67,11 +70,18 @@ class Settings:
     panel_hostname: str = "panel.example.test"  # BASE_SERVER_VHOST: never a customer domain
     refuse_spaces: bool = False  # i-MSCP 1.2 refuses spaces in passwords
     password_min_length: int = 6  # PASSWD_CHARS, clamped to 6..30 by the panel
-    bruteforce: bool = False
-    bruteforce_style: str = "1.1"  # "1.1" or "1.2": the lock message differs
-    bruteforce_max_attempts: int = 3
-    bruteforce_lock_seconds: int = 1800
-    create_status: str = "ok"  # "toadd" leaves new accounts not yet active
+    # The brute-force protection with the panel's defaults (protocol, "Brute-force
+    # protection"): BRUTEFORCE_MAX_ATTEMPTS_BEFORE_WAIT, BRUTEFORCE_BETWEEN_TIME (s),
+    # BRUTEFORCE_MAX_LOGIN, BRUTEFORCE_BLOCK_TIME (min).
+    bruteforce: bool = True
+    bruteforce_style: str = "1.1"  # "1.1" or "1.2": the refusal's wording differs
+    bruteforce_max_attempts_before_wait: int = 2
+    bruteforce_between_time: int = 30
+    bruteforce_max_login: int = 3
+    bruteforce_block_time: int = 30
+    daemon_seconds: float = 0.0  # how long the daemon leaves a transitional state
+    maintenance: bool = False  # customers are sent back to the login's notice
+    usage_list_by_domain_id: bool = False  # KaziWhmcs 1.0.0 on i-MSCP 1.2.3+: see _usageupdate
 
 
 @dataclass
@@ -112,11 +122,22 @@ class Customer:
     disk_limit_mib: int = 0  # 0 unlimited, -1 disabled
     bw_limit_mib: int = 0
     admin_id: int = 0
+    domain_id: int = 0
     created_at: float = 0.0
+    settles_at: float | None = None  # when the daemon ends a transitional state it was asked
 
     def __getitem__(self, name: str) -> object:
         # Tests read customers like the JSON snapshot: customer("x.example")["status"].
         return getattr(self, name)
+
+
+@dataclass
+class LoginRecord:
+    """The brute-force plugin's row for one IP address (table `login`)."""
+
+    session: str  # the PHP session of the attempt that created it
+    count: int = 0
+    last: float = 0.0
 
 
 @dataclass
@@ -161,8 +182,9 @@ class PanelState:
             self.request_log: deque[dict] = deque(maxlen=20_000)
             self.login_log: deque[dict] = deque(maxlen=20_000)
             self.sessions: dict[str, dict] = {}
-            self._failures: dict[str, list[float]] = {}  # ip -> [failures, locked until]
+            self.login_records: dict[str, LoginRecord] = {}  # by IP address
             self._next_id = 1
+            self._next_domain_id = 1
 
     def configure(self, **settings) -> Settings:
         with self.lock:
@@ -179,6 +201,8 @@ class PanelState:
         if name in self.logins:
             raise ValueError(f"login {name!r} already exists")
         self.logins[name] = (kind, user)
+        if kind != "customer":
+            self._next_id += 1  # admins, resellers and customers share one id sequence
 
     def seed_reseller(self, name: str, password: str, *, has_ip: bool = True) -> Reseller:
         with self.lock:
@@ -218,14 +242,17 @@ class PanelState:
     def add_customer(self, reseller: str, plan: Plan, **values) -> Customer:
         values.setdefault("disk_limit_mib", plan.disk_limit_mib)
         values.setdefault("bw_limit_mib", plan.bw_limit_mib)
+        now = self.clock()
         customer = Customer(
             reseller=reseller,
             plan=plan.name,
             admin_id=self._next_id,
-            created_at=self.clock(),
+            domain_id=self._next_domain_id,
+            created_at=now,
             **values,
         )
         self._next_id += 1
+        self._next_domain_id += 1
         self._add_login(customer.login, "customer", customer)
         self.customers[customer.domain] = customer
         return customer
@@ -295,7 +322,28 @@ class PanelState:
         """Look a customer up by its domain, Unicode or ASCII, any case."""
         ascii_name = to_ascii(clean_input(domain).lower())
         with self.lock:
+            self.daemon_run()
             return self.customers.get(ascii_name) if ascii_name else None
+
+    def status_set(self, customer: Customer, status: str) -> None:
+        """What the panel does: a transitional state is handed to the daemon."""
+        customer.status = status
+        customer.settles_at = (
+            self.clock() + self.settings.daemon_seconds if status in DAEMON_OUTCOME else None
+        )
+
+    def daemon_run(self) -> int:
+        """What the i-MSCP daemon does shortly after the panel asked: a transitional state
+        reaches its outcome `daemon_seconds` later (at the next look with 0; deletions wait
+        for finish_deletion; a seeded state stays). Run before every request and look."""
+        with self.lock:
+            now, immediately = self.clock(), self.settings.daemon_seconds <= 0
+            done = 0
+            for customer in self.customers.values():
+                if customer.settles_at is not None and (immediately or customer.settles_at <= now):
+                    self.status_set(customer, DAEMON_OUTCOME[customer.status])
+                    done += 1
+            return done
 
     def set_usage(self, domain: str, disk_bytes: int, bw_bytes: int) -> None:
         with self.lock:
@@ -332,6 +380,7 @@ class PanelState:
     def snapshot(self) -> dict:
         """Everything, JSON-ready (passwords included: this is a test double)."""
         with self.lock:
+            self.daemon_run()
             return {
                 "settings": asdict(self.settings),
                 "resellers": [asdict(r) for r in self.resellers.values()],
@@ -341,6 +390,7 @@ class PanelState:
                 "aliases": dict(self.aliases),
                 "faults": [asdict(f) for f in self.faults],
                 "logins": list(self.login_log),
+                "login_records": {ip: asdict(r) for ip, r in self.login_records.items()},
             }
 
     # --- faults -------------------------------------------------------------------------
@@ -370,16 +420,21 @@ class PanelState:
 
     # --- login (iMSCP_Authentication with the brute-force plugin) ---------------------------
 
-    def authenticate(self, name: str, password: str, ip: str) -> tuple[str | None, object, str]:
-        """(user type, user, "") on success, else (None, None, the panel's message)."""
+    def authenticate(
+        self, name: str, password: str, ip: str, session: str
+    ) -> tuple[str | None, object, str]:
+        """(user type, user, "") on success, else (None, None, the panel's message).
+
+        `session` is the caller's PHP session id: with brute-force protection on, every
+        attempt counts against the IP address, and only a success in the session that
+        started the count clears it (protocol, "Brute-force protection")."""
         with self.lock:
-            now, tries = self.clock(), self._failures.get(ip)
-            if self.settings.bruteforce and tries and tries[1] > now:
-                wait = int(tries[1] - now + 0.999)
-                mmss = f"{wait // 60 % 60:02d}:{wait % 60:02d}"  # PHP strftime('%M:%S')
-                if self.settings.bruteforce_style == "1.2":
-                    return None, None, f"{ip} IP address is waiting {mmss} seconds."
-                return None, None, f"Ip {ip} is waiting {mmss} seconds."
+            if self.settings.bruteforce:
+                refusal = self._bruteforce_refusal(ip)
+                if refusal:
+                    return None, None, refusal
+                record = self.login_records.setdefault(ip, LoginRecord(session))
+                record.count, record.last = record.count + 1, self.clock()
             name, password = clean_input(name), clean_input(password)
             messages = []
             if not name:
@@ -391,15 +446,36 @@ class PanelState:
                 messages = ["Unknown username."]
             elif not messages and user.password != password:
                 messages = ["Bad password."]
-            if not messages:
-                self._failures.pop(ip, None)
-                return kind, user, ""
-            if self.settings.bruteforce:
-                tries = self._failures.setdefault(ip, [0, 0.0])
-                tries[0] += 1
-                if tries[0] >= self.settings.bruteforce_max_attempts:
-                    tries[:] = [0, now + self.settings.bruteforce_lock_seconds]
-            return None, None, " - ".join(messages)
+            if messages:
+                return None, None, " - ".join(messages)
+            record = self.login_records.get(ip)
+            if record is not None and record.session == session:
+                del self.login_records[ip]
+            return kind, user, ""
+
+    def _bruteforce_refusal(self, ip: str) -> str:
+        """The plugin's refusal for an address that must wait or is blocked, else ""."""
+        settings, now = self.settings, self.clock()
+        record = self.login_records.get(ip)
+        block = settings.bruteforce_block_time * 60
+        if record is not None and now - record.last >= block:
+            del self.login_records[ip]  # old enough to be forgotten
+            return ""
+        if record is None:
+            return ""
+        if record.count >= settings.bruteforce_max_login:
+            left, state = block - (now - record.last), "is blocked for {} minutes."
+        elif record.count >= settings.bruteforce_max_attempts_before_wait and (
+            now - record.last < settings.bruteforce_between_time
+        ):
+            left = settings.bruteforce_between_time - (now - record.last)
+            state = "is waiting {} seconds."
+        else:
+            return ""
+        left = int(left + 0.999)
+        mmss = f"{left // 60 % 60:02d}:{left % 60:02d}"  # PHP strftime('%M:%S')
+        who = f"{ip} IP address" if settings.bruteforce_style == "1.2" else f"Ip {ip}"
+        return f"{who} {state.format(mmss)}"
 
 
 def seed_demo(state: PanelState) -> None:
