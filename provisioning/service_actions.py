@@ -6,6 +6,10 @@ WHMCS's SuspendAccount write the same journal and follow the same idempotency ru
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
 from .models import Operation, Server, Service
 from .operations import operation_request, operation_run
 from .panel_commands import server_test_record
@@ -65,6 +69,32 @@ def services_command(
         )
         (outcome.queued if created else outcome.joined).append(op)
     return outcome
+
+
+def services_ownership_confirm(services: QuerySet, *, requested_by: str) -> list[Service]:
+    """An admin vouches that these accounts on the panel are the services' own: the bridge
+    may act on them from now on. Journaled; terminated services are left out."""
+    confirmed = []
+    with transaction.atomic():
+        for service in services.select_for_update().exclude(status=Service.Status.TERMINATED):
+            now = timezone.now()
+            Service.objects.filter(pk=service.pk).update(on_panel=True, updated_at=now)
+            Operation.objects.create(
+                command=Command.CONFIRM_OWNERSHIP,
+                server=service.server,
+                service=service,
+                state=State.SUCCEEDED,
+                result="success",
+                source=Operation.Source.ADMIN,
+                requested_by=requested_by,
+                request={"domain": service.domain, "was_on_panel": service.on_panel},
+                created_at=now,
+                updated_at=now,
+                started_at=now,
+                finished_at=now,
+            )
+            confirmed.append(service)
+    return confirmed
 
 
 def server_usage_import(server: Server, *, requested_by: str) -> tuple[Operation, bool]:

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from provisioning.account_sync import ImportProblem, account_sync_report, accounts_import
 from provisioning.account_lists import NoTrustedList
+from provisioning.account_sync import ImportProblem, account_sync_report, accounts_import
 from provisioning.models import Service
 from tests.admin_helpers import staff_user
 from tests.factories import ClientFactory, ProductFactory, ServiceFactory

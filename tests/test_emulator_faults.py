@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import requests
-import time_machine
 
 from tests.panel_fixtures import CREATE, plugin_create, plugin_post
 from tests.worker_fixtures import wait_until

@@ -77,9 +77,7 @@ def test_fix_queues_the_corrective_operations_through_the_journal(drift, server,
     assert again.report["totals"]["mismatches"] == 0
 
 
-def test_a_list_that_lacks_the_bridges_accounts_is_reported_and_nothing_fixed(
-    drift, server, panel
-):
+def test_a_list_that_lacks_the_bridges_accounts_is_reported_and_nothing_fixed(drift, server, panel):
     on_panel(server, panel, "gone.example.com")
     panel.state.customers.pop("gone.example.com")
     panel.state.logins.pop("gone.example.com")

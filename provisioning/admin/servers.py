@@ -8,8 +8,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.timesince import timesince
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 
 from ..account_lists import NoTrustedList, account_entries
@@ -87,7 +89,7 @@ class ServerAdmin(admin.ModelAdmin):
     ]
     list_filter = ["active", "last_test_ok", "verify_tls"]
     search_fields = ["name", "hostname", "ip_address", "reseller_username", "=whmcs_id"]
-    readonly_fields = ["last_test", "last_test_message", "usage_support"]
+    readonly_fields = ["last_test", "last_test_message", "usage_support", "pause"]
     fieldsets = [
         (None, {"fields": ["name", "whmcs_id", "active"]}),
         (
@@ -105,11 +107,17 @@ class ServerAdmin(admin.ModelAdmin):
             },
         ),
         ("Reseller", {"fields": ["reseller_username", "reseller_password"]}),
-        ("State", {"fields": ["last_test", "last_test_message", "usage_support"]}),
+        ("State", {"fields": ["last_test", "last_test_message", "usage_support", "pause"]}),
     ]
 
     class Media:
         css = {"all": ["provisioning/admin.css"]}
+
+    @admin.display(description="Calls to the panel")
+    def pause(self, server: Server) -> str:
+        if server.paused_until is None:
+            return "Not paused."
+        return f"Paused until {localize(localtime(server.paused_until))}: {server.pause_reason}"
 
     def get_queryset(self, request: HttpRequest):
         return (

@@ -19,7 +19,11 @@ from ..models import Operation, Service
 from ..panel_login import panel_login_record, panel_login_response
 from ..passwords import password_generate, password_problem
 from ..reliability import suspensions_owed_operations
-from ..service_actions import services_command, services_usage_refresh
+from ..service_actions import (
+    services_command,
+    services_ownership_confirm,
+    services_usage_refresh,
+)
 from ..signing import client_area_query
 from .display import badge, usage_bar
 from .permissions import ReadOnly, require_permission, who
@@ -200,6 +204,7 @@ class ServiceAdmin(admin.ModelAdmin):
         "terminate_accounts",
         "change_passwords",
         "refresh_usage",
+        "confirm_ownership",
     ]
     readonly_fields = [
         "status_badge",
@@ -390,6 +395,20 @@ class ServiceAdmin(admin.ModelAdmin):
             queryset.select_related("server"), requested_by=who(request)
         )
         self.message_user(request, outcome.summary("Usage import of their servers"))
+
+    @admin.action(description="Confirm ownership on the panel…", permissions=["change"])
+    def confirm_ownership(self, request, queryset):
+        if request.POST.get("confirmed") != "yes":
+            return self._confirmation(
+                request, queryset, "confirm_ownership", "Confirm the accounts' ownership"
+            )
+        confirmed = services_ownership_confirm(queryset, requested_by=who(request))
+        self.message_user(
+            request,
+            f"Ownership confirmed for {len(confirmed)} account(s): retry their failed "
+            "operations now.",
+        )
+        return None
 
     def _confirmation(self, request, queryset, action: str, title: str, form=None):
         context = {

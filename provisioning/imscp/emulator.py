@@ -84,6 +84,9 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def do_GET(self) -> None:
+        # One handler serves every request of a keep-alive connection: each request brings
+        # its own session cookie (or none).
+        self.__dict__.pop("session_id", None)
         self.body = self._read_body()
         path = urlsplit(self.path).path
         try:
