@@ -36,7 +36,11 @@ def test_a_create_that_timed_out_after_acting_is_adopted(service, panel):
         "adopted: the account was already on the panel, listed for the reseller and "
         "opened by the service's password",
     )
-    assert len(panel.state.requests_for("create")) == 1, "never created twice"
+    assert [entry["answer"] for entry in panel.state.requests_for("create")] == [
+        "success",
+        "KaziWhmcs: Domain 'shop.example.com' already exists or is not allowed",
+    ], "never created twice"
+    assert len(panel.state.customers) == 1
     assert Service.objects.get().status == "active"
 
 
