@@ -27,17 +27,17 @@ def unit_for(mb: float) -> tuple[str, float]:
 
 
 def size_text(mb: float) -> str:
-    """A size given in MB, to three significant digits in the unit that suits it:
-    0 MB, 450 kB, 120 MB, 1.05 GB, 10.5 GB, 105 GB, 2 TB."""
+    """A size given in MB, in the unit that suits it: whole kB and MB (the panel's figures
+    are whole MB), GB and TB to three significant digits, so a column of figures lines
+    up: 0 MB, 450 kB, 120 MB, 1.05 GB, 3.50 GB, 10.5 GB, 105 GB, 2.00 TB."""
     if mb <= 0:
         return "0 MB"
-    rounded = float(f"{mb:.3g}")  # first, so that 999.6 MB reads 1 GB, not 1,000 MB
+    rounded = float(f"{mb:.3g}")  # first, so that 999.6 MB reads 1.00 GB, not 1,000 MB
     unit, factor = unit_for(rounded)
     value = rounded / factor
-    if value >= 100:
+    if value >= 100 or unit in ("kB", "MB"):
         return f"{value:,.0f} {unit}"
-    decimals = 1 if value >= 10 else 2
-    return f"{value:.{decimals}f}".rstrip("0").rstrip(".") + f" {unit}"
+    return f"{value:.{1 if value >= 10 else 2}f} {unit}"
 
 
 def usage_percent(used_mb: int, limit_mib: int) -> int | None:

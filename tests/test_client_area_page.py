@@ -60,7 +60,7 @@ def test_it_shows_usage_as_figures_and_bars(client, service):
     text = text_of(html)
     # 120 MB of 1000 MiB = 1,048.6 MB: 11 %; bandwidth unlimited.
     assert "120 MB of 1.05 GB · 11%" in text
-    assert "2.5 GB used · unlimited" in text
+    assert "2.50 GB used · unlimited" in text
     assert 'aria-label="Disk space: 120 MB of 1.05 GB (11%)"' in html
     assert re.search(r'class="meter-fill meter-ok" x="0" y="0" width="11"', html)
     assert '<time datetime="2026-03-10T03:15:00+00:00">10 Mar 2026, 03:15 UTC</time>' in html
@@ -70,7 +70,7 @@ def test_it_shows_usage_as_figures_and_bars(client, service):
     ("used", "limit", "expected", "level"),
     [
         (900, 1000, "900 MB of 1.05 GB · 86%", "meter-high"),
-        (2000, 1000, "2 GB of 1.05 GB · 191%", "meter-full"),
+        (2000, 1000, "2.00 GB of 1.05 GB · 191%", "meter-full"),
         (5, -1, "5 MB used · not included in the plan", None),
         (0, 0, "0 MB used · unlimited", None),
     ],
