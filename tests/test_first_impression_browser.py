@@ -108,13 +108,14 @@ def test_the_client_area_on_a_desktop(live_server, demo, page):
         assert labels[0] == "0" and len(labels) >= 3
         assert len(set(labels)) == len(labels)  # no repeated label
         assert len(units_in(" ".join(labels))) == 1  # one unit per axis
+    fact = label_lines(page, ".fact-wide dd")
+    assert fact["lines"] == [1, 1, 1] and len(set(fact["tops"])) == 1  # room for it whole
+    picture(page, "client-area-desktop")
     history = page.locator("section", has=page.get_by_role("heading", name="Last 30 days"))
     page.get_by_text("Show the figures as a table").click()
     assert units_in(history.inner_text()) <= {"kB", "MB", "GB", "TB"}
     assert history.locator("tbody tr").count() == 30
-    fact = label_lines(page, ".fact-wide dd")
-    assert fact["lines"] == [1, 1, 1] and len(set(fact["tops"])) == 1  # room for it whole
-    picture(page, "client-area-desktop")
+
 
 
 def label_lines(page, selector: str) -> dict:
