@@ -50,6 +50,21 @@ def demo_server(panel_host: str) -> Server:
     return server
 
 
+def _summary(service: Service, command: str) -> dict:
+    """The request summary the journal keeps (secrets as ***), as the bridge writes it."""
+    summary = {
+        "server": service.server.host,
+        "reseller": service.server.reseller_username,
+        "domain": service.domain,
+        "login": service.domain_ascii,
+        "serviceid": service.whmcs_id,
+    }
+    if command == Command.CREATE:
+        summary.update(plan=service.product.plan_name, email=service.client.email)
+        summary["password"] = "***"
+    return summary
+
+
 def _journal(service: Service, command: str, when: datetime, state: str, answer: str) -> None:
     """One operation with one attempt, as the worker would have left it."""
     op = Operation.objects.create(
@@ -59,7 +74,7 @@ def _journal(service: Service, command: str, when: datetime, state: str, answer:
         state=state,
         attempts=1,
         result=answer,
-        request={"domain": service.domain_ascii},
+        request=_summary(service, command),
         source=Operation.Source.WEBHOOK,
         created_at=when,
         started_at=when,

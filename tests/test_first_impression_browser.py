@@ -117,7 +117,6 @@ def test_the_client_area_on_a_desktop(live_server, demo, page):
     assert history.locator("tbody tr").count() == 30
 
 
-
 def label_lines(page, selector: str) -> dict:
     """Where the browser put each label of a domain: its line's top and how many lines
     the label itself takes."""
