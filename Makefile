@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench lint
+.PHONY: run test bench lint screenshots
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	scripts/system-packages
 	$(PY) -m benchmarks.run_all $(BENCH_ARGS)
+
+# The README's pictures (docs/images/), taken by the browser tests from the demo data.
+screenshots: $(VENV)/.installed
+	KAZI_DOCS_SCREENSHOTS=1 $(PY) -m pytest tests/test_first_impression_browser.py -q

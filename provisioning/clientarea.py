@@ -14,7 +14,13 @@ from .clientarea_access import AccessDenied, access_by_link_or_session, access_b
 from .imscp.client import panel_base_url
 from .models import Operation, Service
 from .panel_login import panel_login_record, panel_login_response
-from .usage_chart import history_chart_svg, history_days, usage_meter
+from .usage_chart import (
+    NO_HISTORY,
+    history_chart_empty,
+    history_chart_svg,
+    history_days,
+    usage_meter,
+)
 
 # Single sign-on only for an account that exists and is enabled on the panel.
 SSO_REFUSED = {
@@ -78,7 +84,15 @@ def _last_failure(service: Service) -> Operation | None:
     return last if last is not None and last.state == Operation.State.FAILED else None
 
 
+CHARTS = (
+    # caption, chart id, title, figure of a day, colour
+    ("Disk space", "disk-history", "Disk space", "disk", "#1d4ed8"),
+    ("Bandwidth this month", "bw-history", "Bandwidth", "bw", "#047857"),
+)
+
+
 def _history(service: Service) -> dict:
+    """The last 30 days: a chart per figure, or the sentence that stands for an empty one."""
     today = timezone.localdate()
     days = history_days(
         {
@@ -87,25 +101,14 @@ def _history(service: Service) -> dict:
         },
         today,
     )
-    if not any(day.disk is not None for day in days):
-        return {"days": days, "charts": []}
-    return {
-        "days": days,
-        "charts": [
-            (
-                "Disk space",
-                history_chart_svg(
-                    "disk-history", "Disk space", [(d.day, d.disk) for d in days], "#1d4ed8"
-                ),
-            ),
-            (
-                "Bandwidth this month",
-                history_chart_svg(
-                    "bw-history", "Bandwidth", [(d.day, d.bw) for d in days], "#047857"
-                ),
-            ),
-        ],
-    }
+    recorded = any(day.disk is not None for day in days)
+    charts = []
+    for caption, chart_id, title, figure, color in CHARTS if recorded else ():
+        values = [(day.day, getattr(day, figure)) for day in days]
+        empty = history_chart_empty(title, values)
+        chart = "" if empty else history_chart_svg(chart_id, title, values, color)
+        charts.append({"caption": caption, "svg": chart, "empty": empty})
+    return {"days": days, "charts": charts, "empty": "" if recorded else NO_HISTORY}
 
 
 @require_GET

@@ -1,27 +1,22 @@
 """Usage as the client reads it: figures, bars of the limit, and the daily history as SVG.
 
-The panel reports usage in decimal MB and limits in MiB (0 unlimited, -1 disabled);
-both are shown in decimal MB/GB so that a percentage compares like with like. The SVG
-is drawn here, on the server, with presentation attributes only (no inline style), so
-the page's Content-Security-Policy needs no 'unsafe-inline'."""
+Sizes are written by provisioning.sizes (decimal units, limits converted from the
+panel's MiB). The SVG is drawn here, on the server, with presentation attributes only
+(no inline style), so the page's Content-Security-Policy needs no 'unsafe-inline'."""
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-MIB_IN_MB = 1.048576
+from .sizes import limit_text, size_text, unit_for, usage_percent
+
 HISTORY_DAYS = 30
-
-
-def megabytes_text(mb: float) -> str:
-    """120 MB, 1.5 GB, 2.1 TB."""
-    if mb < 1000:
-        return f"{mb:,.0f} MB"
-    if mb < 1000_000:
-        return f"{mb / 1000:,.1f} GB"
-    return f"{mb / 1000_000:,.1f} TB"
+NO_HISTORY = (
+    "No usage has been recorded yet: the figures are imported from the control panel once a day."
+)
 
 
 @dataclass(frozen=True)
@@ -49,15 +44,11 @@ class UsageMeter:
 def usage_meter(label: str, used_mb: int | None, limit_mib: int | None) -> UsageMeter:
     if used_mb is None or limit_mib is None:
         return UsageMeter(label, measured=False)
-    used_text = megabytes_text(used_mb)
-    if limit_mib == 0:
-        return UsageMeter(label, True, used_text, "unlimited")
-    if limit_mib < 0:
-        return UsageMeter(label, True, used_text, "not included in the plan")
-    limit_mb = limit_mib * MIB_IN_MB
-    percent = round(used_mb * 100 / limit_mb)
+    percent = usage_percent(used_mb, limit_mib)
+    if percent is None:
+        return UsageMeter(label, True, size_text(used_mb), limit_text(limit_mib))
     level = "full" if percent >= 100 else "high" if percent >= 80 else "ok"
-    return UsageMeter(label, True, used_text, megabytes_text(limit_mb), percent, level)
+    return UsageMeter(label, True, size_text(used_mb), limit_text(limit_mib), percent, level)
 
 
 @dataclass(frozen=True)
@@ -65,6 +56,14 @@ class HistoryDay:
     day: date
     disk: int | None
     bw: int | None
+
+    @property
+    def disk_text(self) -> str:
+        return "" if self.disk is None else size_text(self.disk)
+
+    @property
+    def bw_text(self) -> str:
+        return "" if self.bw is None else size_text(self.bw)
 
 
 def history_days(samples: dict[date, tuple[int, int]], today: date) -> list[HistoryDay]:
@@ -77,19 +76,31 @@ def day_text(day: date) -> str:
     return f"{day.day} {day:%b}"
 
 
-def _nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10^n at or above value (tidy axis labels)."""
-    if value <= 0:
-        return 1
-    magnitude = 1
-    while magnitude * 10 <= value:
-        magnitude *= 10
-    while magnitude > value:
-        magnitude /= 10
-    for step in (1, 2, 2.5, 5, 10):
-        if step * magnitude >= value:
+def _nice_step(raw: float) -> float:
+    """The smallest of 1, 2, 5 × 10^n at or above raw."""
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for step in (1, 2, 5, 10):
+        if step * magnitude >= raw * (1 - 1e-9):
             return step * magnitude
     return 10 * magnitude
+
+
+def axis_ticks(highest_mb: float, intervals: int = 4) -> list[tuple[float, str]]:
+    """(value in MB, label) from 0 up to the first tick at or above the highest figure.
+
+    Steps of 1, 2 or 5 × 10^n MB, at most `intervals` of them, labelled in the one unit
+    that suits the top tick (kB, MB, GB or TB) with as many decimals as the step needs:
+    two labels never read the same."""
+    if highest_mb <= 0:
+        raise ValueError("an axis needs a figure above 0")
+    step = _nice_step(highest_mb / intervals)
+    count = max(1, math.ceil(highest_mb / step - 1e-9))
+    unit, factor = unit_for(step * count)
+    decimals = max(0, -math.floor(math.log10(step / factor) + 1e-9))
+    ticks = [(0.0, "0")]
+    for n in range(1, count + 1):
+        ticks.append((n * step, f"{n * step / factor:,.{decimals}f} {unit}"))
+    return ticks
 
 
 def _num(value: float) -> str:
@@ -104,27 +115,29 @@ def history_chart_svg(
     chart_id: str, title: str, values: list[tuple[date, int | None]], color: str
 ) -> SafeString:
     """A bar per day; a missing day is a gap. Accessible as one image with a description
-    (the page also offers the figures as a table)."""
+    (the page also offers the figures as a table). Only for a history with a figure above
+    0: see `history_chart_empty` for the others."""
     measured = [v for _, v in values if v is not None]
-    top = _nice_ceiling(max(measured, default=0))
+    ticks = axis_ticks(max(measured, default=0))
+    top = ticks[-1][0]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / len(values)
     parts = []
-    for fraction in (0, 0.5, 1):
-        y = TOP + plot_h * (1 - fraction)
+    for value, label in ticks:
+        y = TOP + plot_h * (1 - value / top)
         parts.append(
             format_html(
                 '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#d0d7de" '
                 'stroke-width="1"/>'
-                '<text x="{}" y="{}" text-anchor="end" dominant-baseline="middle" '
-                'font-size="13" fill="#4b5563">{}</text>',
+                '<text class="tick" x="{}" y="{}" text-anchor="end" '
+                'dominant-baseline="middle" font-size="13" fill="#4b5563">{}</text>',
                 LEFT,
                 _num(y),
                 WIDTH - RIGHT,
                 _num(y),
                 LEFT - 8,
                 _num(y),
-                megabytes_text(top * fraction),
+                label,
             )
         )
     for index, (day, value) in enumerate(values):
@@ -141,7 +154,7 @@ def history_chart_svg(
                     _num(max(height, 1)),
                     color,
                     day_text(day),
-                    megabytes_text(value),
+                    size_text(value),
                 )
             )
         if (len(values) - 1 - index) % 7 == 0:
@@ -155,13 +168,10 @@ def history_chart_svg(
                 )
             )
     first, last = values[0][0], values[-1][0]
-    if measured:
-        description = (
-            f"{title} per day from {day_text(first)} to {day_text(last)}; "
-            f"lowest {megabytes_text(min(measured))}, highest {megabytes_text(max(measured))}."
-        )
-    else:
-        description = f"No {title.lower()} figures from {day_text(first)} to {day_text(last)}."
+    description = (
+        f"{title} per day from {day_text(first)} to {day_text(last)}; "
+        f"lowest {size_text(min(measured))}, highest {size_text(max(measured))}."
+    )
     head = format_html(
         '<svg class="history-chart" viewBox="0 0 {} {}" role="img" '
         'aria-labelledby="{}-title {}-desc" xmlns="http://www.w3.org/2000/svg" '
@@ -177,3 +187,14 @@ def history_chart_svg(
         description,
     )
     return mark_safe(head + "".join(parts) + "</svg>")  # noqa: S308 - every part escaped above
+
+
+def history_chart_empty(title: str, values: list[tuple[date, int | None]]) -> str:
+    """What stands in place of a chart that would draw nothing but zeros, or "" when
+    there is something to draw."""
+    measured = [v for _, v in values if v is not None]
+    if not measured:
+        return NO_HISTORY
+    if max(measured) == 0:
+        return f"No {title.lower()} used in these {len(values)} days (0 MB on every day recorded)."
+    return ""

@@ -47,7 +47,9 @@ def test_the_list_shows_badges_usage_bars_and_the_punycode_tooltip(admin_client)
     page = admin_client.get(LIST).content.decode()
     assert 'title="xn--bcher-kva.example"' in page and "bücher.example" in page
     assert '<span class="kz-badge kz-warn">Suspended</span>' in page
-    assert "45&nbsp;%" in page and "450 / 1,000 MB" in page
+    # 450 MB of 1,000 MiB (1,048.576 MB): 43 %, in the client area's units.
+    assert "43&nbsp;%" in page and "450 MB of 1.05 GB" in page
+    assert 'title="450 MB used of 1,000 MiB on the panel = 1,048.6 MB"' in page
     assert "12 MB<br><small><em>unlimited</em>" in page
 
 

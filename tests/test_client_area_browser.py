@@ -64,8 +64,8 @@ def test_a_signed_link_opens_the_page_and_the_control_panel(
     assert response.status == 200
     assert page.get_by_role("heading", level=1).inner_text() == "bücher.example"
     usage = page.locator("section", has=page.get_by_role("heading", name="Usage"))
-    assert "120 MB of 1.0 GB · 11%" in usage.inner_text()
-    assert "8.6 GB of 10.5 GB · 82%" in usage.inner_text()
+    assert "120 MB of 1.05 GB · 11%" in usage.inner_text()
+    assert "8.60 GB of 10.5 GB · 82%" in usage.inner_text()
     assert page.locator("svg.history-chart").count() == 2
     # The stylesheet is served and allowed by the policy.
     button = page.get_by_role("button", name="Control Panel")

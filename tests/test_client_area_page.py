@@ -39,7 +39,9 @@ def page(client, service) -> str:
 
 
 def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    # Inline tags join their text as the browser does (a domain's labels are spans).
+    inline = re.sub(r"</?(?:span|wbr)\b[^>]*>", "", html)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", inline))
 
 
 def test_it_shows_the_account(client, service):
@@ -57,9 +59,9 @@ def test_it_shows_usage_as_figures_and_bars(client, service):
     html = page(client, service)
     text = text_of(html)
     # 120 MB of 1000 MiB = 1,048.6 MB: 11 %; bandwidth unlimited.
-    assert "120 MB of 1.0 GB · 11%" in text
-    assert "2.5 GB used · unlimited" in text
-    assert 'aria-label="Disk space: 120 MB of 1.0 GB (11%)"' in html
+    assert "120 MB of 1.05 GB · 11%" in text
+    assert "2.50 GB used · unlimited" in text
+    assert 'aria-label="Disk space: 120 MB of 1.05 GB (11%)"' in html
     assert re.search(r'class="meter-fill meter-ok" x="0" y="0" width="11"', html)
     assert '<time datetime="2026-03-10T03:15:00+00:00">10 Mar 2026, 03:15 UTC</time>' in html
 
@@ -67,8 +69,8 @@ def test_it_shows_usage_as_figures_and_bars(client, service):
 @pytest.mark.parametrize(
     ("used", "limit", "expected", "level"),
     [
-        (900, 1000, "900 MB of 1.0 GB · 86%", "meter-high"),
-        (2000, 1000, "2.0 GB of 1.0 GB · 191%", "meter-full"),
+        (900, 1000, "900 MB of 1.05 GB · 86%", "meter-high"),
+        (2000, 1000, "2.00 GB of 1.05 GB · 191%", "meter-full"),
         (5, -1, "5 MB used · not included in the plan", None),
         (0, 0, "0 MB used · unlimited", None),
     ],
@@ -90,7 +92,7 @@ def test_a_service_never_measured_says_so(client, service):
     text = text_of(page(client, service))
     assert text.count("Not measured yet.") == 2
     assert "imported from the control panel once a day" in text
-    assert "No history yet" in text
+    assert "No usage has been recorded yet" in text
 
 
 def test_the_history_chart_has_a_bar_per_recorded_day_of_the_last_30(client, service):
@@ -164,3 +166,14 @@ def test_a_later_success_hides_the_old_failure(client, service):
 def test_staff_see_that_they_view_a_clients_page(admin_client, service):
     html = admin_client.get(f"/client/services/{service.whmcs_id}/").content.decode()
     assert "You are viewing this client's page as staff." in html
+
+
+def test_a_figure_that_stayed_at_zero_is_a_sentence_not_a_flat_chart(client, service):
+    for age in range(3):
+        UsageSample.objects.create(
+            service=service, day=date(2026, 3, 10) - timedelta(days=age), disk_usage=50, bw_usage=0
+        )
+    html = page(client, service)
+    assert len(re.findall(r'<svg class="history-chart"', html)) == 1
+    assert "No bandwidth used in these 30 days (0 MB on every day recorded)." in text_of(html)
+    assert "<td>50 MB</td><td>0 MB</td>" in html

@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -49,9 +50,38 @@ def test_rundemo_serves_admin_worker_and_panel_until_interrupted(tmp_path):
                 return False
 
         wait_until(up, timeout=60, interval=0.2, message="the web server")
+        # The banner comes once the demo panel is seeded and reconciled.
+        wait_until(
+            lambda: "Stop:" in (tmp_path / "rundemo.log").read_text(),
+            timeout=60,
+            interval=0.2,
+            message="the banner",
+        )
         output = (tmp_path / "rundemo.log").read_text()
         assert "user: admin, password: " in output
         assert "send_webhook CreateAccount" in output
+        assert "/client/services/101/?expires=" in output
+
+        # The demo panel agrees with the bridge's demo services and has figures of today;
+        # the worker imports them.
+        panel_state = requests.get(f"http://127.0.0.1:{panel}/_emulator/state", timeout=5).json()
+        customers = {c["domain_unicode"]: c for c in panel_state["customers"]}
+        assert {"shop.example.com", "legacy-site.example.org"} <= customers.keys()
+        assert customers["café-central.example"]["status"] == "disabled"
+        assert customers["shop.example.com"]["disk_bytes"] > 0
+        database = sqlite3.connect(tmp_path / "demo.sqlite3")
+
+        def imported():
+            return database.execute(
+                "SELECT count(*) FROM provisioning_operation "
+                "WHERE command = 'UsageUpdate' AND state = 'succeeded'"
+            ).fetchone()[0]
+
+        wait_until(imported, timeout=30, interval=0.2, message="today's usage import")
+        services = database.execute("SELECT count(*) FROM provisioning_service").fetchone()[0]
+        reports = database.execute("SELECT count(*) FROM provisioning_reconcilereport")
+        assert (services, reports.fetchone()[0]) == (12, 1)
+        database.close()
 
         body = command_body(
             "CreateAccount",

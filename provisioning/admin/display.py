@@ -3,6 +3,7 @@
 from django.utils.html import format_html
 
 from ..models import Operation, Service
+from ..sizes import limit_exact_text, limit_mb, size_text, usage_percent
 
 _BADGE_TONE = {
     Service.Status.PENDING: "neutral",
@@ -24,25 +25,26 @@ def badge(value: str, label: str) -> str:
 
 
 def usage_bar(used: int | None, limit: int | None) -> str:
-    """used / limit with a bar and %; a limit of 0 is unlimited, -1 disabled."""
+    """used / limit with a bar and %, in the sizes of provisioning.sizes (decimal units,
+    the panel's MiB limit converted); a limit of 0 is unlimited, -1 disabled."""
     if used is None:
         return format_html('<span class="kz-muted">{}</span>', "no data")
-    if limit is None or limit <= 0:
-        note = {None: "limit unknown", 0: "unlimited"}.get(limit, "disabled")
+    percent = None if limit is None else usage_percent(used, limit)
+    if percent is None:
+        note = "limit unknown" if limit is None else "unlimited" if limit == 0 else "disabled"
         return format_html(
-            '<span class="kz-usage">{} MB<br><small><em>{}</em></small></span>', f"{used:,}", note
+            '<span class="kz-usage">{}<br><small><em>{}</em></small></span>', size_text(used), note
         )
-    percent = round(100 * used / limit)
     tone = "bad" if percent >= 90 else "warn" if percent >= 75 else "good"
     return format_html(
-        '<span class="kz-usage" title="{} MB of {} MB">'
+        '<span class="kz-usage" title="{} used of {}">'
         '<span class="kz-bar"><span class="kz-fill kz-{}" style="width:{}%"></span></span>'
-        " {}&nbsp;%<br><small>{} / {} MB</small></span>",
-        f"{used:,}",
-        f"{limit:,}",
+        " {}&nbsp;%<br><small>{} of {}</small></span>",
+        f"{used:,} MB",
+        limit_exact_text(limit),
         tone,
         min(percent, 100),
         percent,
-        f"{used:,}",
-        f"{limit:,}",
+        size_text(used),
+        size_text(limit_mb(limit)),
     )

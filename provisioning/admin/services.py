@@ -25,6 +25,7 @@ from ..service_actions import (
     services_usage_refresh,
 )
 from ..signing import client_area_query
+from ..templatetags.domain_wrap import domain_wrap
 from .display import badge, usage_bar
 from .permissions import ReadOnly, require_permission, who
 
@@ -243,12 +244,11 @@ class ServiceAdmin(admin.ModelAdmin):
 
     @admin.display(description="domain (WHMCS id)", ordering="domain")
     def domain_display(self, service: Service) -> str:
+        domain = domain_wrap(service.domain)
         if service.domain_ascii and service.domain_ascii != service.domain:
             domain = format_html(
-                '<span title="{}" class="kz-idn">{}</span>', service.domain_ascii, service.domain
+                '<span title="{}" class="kz-idn">{}</span>', service.domain_ascii, domain
             )
-        else:
-            domain = service.domain
         return format_html('{}<br><small class="kz-muted">#{}</small>', domain, service.whmcs_id)
 
     @admin.display(description="product / server", ordering="product__name")

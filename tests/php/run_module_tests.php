@@ -247,7 +247,9 @@ function scenario_usage_update(): void
     ];
     check_same('success', kaziwhmcs_UsageUpdate(server_params_of()), 'UsageUpdate');
     $rows = \WHMCS\Database\Capsule::$tables['tblhosting'];
-    check_same([120, 1000, 3, 10000], [$rows[42]['diskusage'], $rows[42]['disklimit'], $rows[42]['bwusage'], $rows[42]['bwlimit']], 'service 42 by its id');
+    // The plan's limits, 1,000 and 10,000 MiB, in decimal MB like the usage.
+    check_same([120, 1049, 3, 10486], [$rows[42]['diskusage'], $rows[42]['disklimit'], $rows[42]['bwusage'], $rows[42]['bwlimit']], 'service 42 by its id');
+    check_same([0, 0, 1, 105], [\KaziWhmcs\limit_mb(0), \KaziWhmcs\limit_mb(-1), \KaziWhmcs\limit_mb('1'), \KaziWhmcs\limit_mb(100)], 'limits in MB: unlimited and disabled as 0');
     check_same([5, 7], [$rows[43]['diskusage'], $rows[43]['bwusage']], 'service 43 by its id (IDN domain)');
     check_same([9, 11], [$rows[50]['diskusage'], $rows[50]['bwusage']], 'service 50 by its domain');
     check_same([0, 0], [$rows[51]['diskusage'], $rows[51]['bwusage']], 'a terminated service keeps its figures');

@@ -6,15 +6,25 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from datetime import date
 
+import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
-from provisioning.models import Product, Server
-
-DEMO_RESELLER = ("demo-reseller", "demo-reseller-pass")
+from provisioning.demo import (
+    demo_bridge_seed,
+    demo_catch_up,
+    demo_panel_day,
+    demo_panel_seed,
+    demo_server,
+)
+from provisioning.demo_accounts import DEMO_RESELLER
+from provisioning.signing import client_area_query
 
 
 class Command(BaseCommand):
@@ -29,7 +39,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         password = self._demo_admin()
-        self._demo_server(opts["panel_port"])
+        server = demo_server(f"127.0.0.1:{opts['panel_port']}")
+        demo_bridge_seed(server, timezone.now())
         base = f"http://{opts['host']}:{opts['port']}"
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         processes = [
@@ -62,6 +73,15 @@ class Command(BaseCommand):
             ),
             subprocess.Popen([*manage, "qcluster"]),
         ]
+        panel_url = f"http://127.0.0.1:{opts['panel_port']}"
+        try:
+            self._panel_wait(panel_url, processes)
+            customers = demo_panel_seed(panel_url, server, timezone.localdate())
+            demo_catch_up(server)
+        except BaseException:
+            for process in processes:
+                process.terminate()
+            raise
         self.stdout.write(
             "\n".join(
                 [
@@ -70,6 +90,8 @@ class Command(BaseCommand):
                     f"Webhook:        {base}/webhooks/whmcs/",
                     f"Demo panel:     http://127.0.0.1:{opts['panel_port']}/  "
                     f"(reseller {DEMO_RESELLER[0]} / {DEMO_RESELLER[1]})",
+                    f"Client area:    {base}/client/services/101/?{client_area_query(101)}  "
+                    f"(valid {settings.CLIENT_AREA_LINK_SECONDS // 60} min)",
                     "Try it:         .venv/bin/python manage.py send_webhook CreateAccount "
                     "--domain demo.example.com",
                     "Stop:           Ctrl-C",
@@ -77,7 +99,8 @@ class Command(BaseCommand):
                 ]
             )
         )
-        self._supervise(processes)
+        self.stdout.flush()
+        self._supervise(processes, lambda day: demo_panel_day(panel_url, customers, day))
 
     def _demo_admin(self) -> str:
         password = secrets.token_urlsafe(12)
@@ -88,23 +111,22 @@ class Command(BaseCommand):
         user.save()
         return password
 
-    def _demo_server(self, panel_port: int) -> None:
-        Server.objects.update_or_create(
-            whmcs_id=1,
-            defaults={
-                "name": "Demo panel (emulator)",
-                "hostname": f"127.0.0.1:{panel_port}",
-                "secure": False,
-                "reseller_username": DEMO_RESELLER[0],
-                "reseller_password": DEMO_RESELLER[1],
-            },
-        )
-        Product.objects.get_or_create(
-            whmcs_id=1, defaults={"name": "Demo hosting", "plan_name": "Basic"}
-        )
+    def _panel_wait(self, url: str, processes: list[subprocess.Popen]) -> None:
+        """The demo panel is seeded through its control API: wait until it answers."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"{url}/_emulator/state", timeout=2).raise_for_status()
+                return
+            except requests.RequestException:
+                if time.monotonic() > deadline or processes[0].poll() is not None:
+                    raise
+                time.sleep(0.1)
 
-    def _supervise(self, processes: list[subprocess.Popen]) -> None:
+    def _supervise(self, processes: list[subprocess.Popen], new_day: Callable[[date], None]):
+        """Until Ctrl-C or a process ends; the panel's figures move when the date does."""
         stopping = False
+        day = timezone.localdate()
 
         def stop(*_):
             nonlocal stopping
@@ -114,6 +136,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         while not stopping and all(p.poll() is None for p in processes):
             time.sleep(0.2)
+            if timezone.localdate() != day:
+                day = timezone.localdate()
+                new_day(day)
         for process in processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)

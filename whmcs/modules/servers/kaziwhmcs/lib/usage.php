@@ -27,13 +27,27 @@ function domain_key(string $domain): string
     return $domain;
 }
 
+// The panel reports usage in decimal MB but its limits in MiB; WHMCS shows both columns
+// as "MB" and compares them, so the limits are written in decimal MB too (the bridge's
+// pages show the same figures).
+const MB_PER_MIB = 1.048576;
+
+/**
+ * A panel limit (MiB) as tblhosting's decimal MB; 0 (unlimited) and -1 (disabled) as 0.
+ */
+function limit_mb($mib): int
+{
+    $mib = (int) $mib;
+    return $mib <= 0 ? 0 : (int) round($mib * MB_PER_MIB);
+}
+
 function usage_fields(array $entry, string $now): array
 {
     return [
         'diskusage' => max(0, (int) ($entry['diskusage'] ?? 0)),
-        'disklimit' => max(0, (int) ($entry['disklimit'] ?? 0)),
+        'disklimit' => limit_mb($entry['disklimit'] ?? 0),
         'bwusage' => max(0, (int) ($entry['bwusage'] ?? 0)),
-        'bwlimit' => max(0, (int) ($entry['bwlimit'] ?? 0)),
+        'bwlimit' => limit_mb($entry['bwlimit'] ?? 0),
         'lastupdate' => $now,
     ];
 }
