@@ -14,6 +14,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from .imscp.errors import PanelError, PanelPermanentError, PanelTransientError
+from .incidents import operation_incidents_update
 from .lean_rows import row_insert
 from .models import Attempt, Operation, Server, Service
 from .panel_commands import CommandResult, command_apply, command_execute, command_refused
@@ -371,6 +372,7 @@ def _finish_succeeded(op: Operation, outcome: CommandResult, started: datetime) 
         )
         if owned:
             command_apply(op, outcome)
+            operation_incidents_update(op, State.SUCCEEDED)
             _attempt_record(op, started, Attempt.Outcome.SUCCEEDED, outcome.note or outcome.result)
             _enqueue_next_of_service(op)
     return State.SUCCEEDED
@@ -390,6 +392,7 @@ def _finish_failed(op: Operation, error: PanelError, started: datetime) -> str:
                 else Attempt.Outcome.TRANSIENT
             )
             _attempt_record(op, started, outcome, text)
+            operation_incidents_update(op, State.FAILED, text)
             _enqueue_next_of_service(op)
     return State.FAILED
 
@@ -416,6 +419,7 @@ def _finish_transient(op: Operation, error: PanelTransientError, started: dateti
                 Attempt.Outcome.UNKNOWN if error.outcome_unknown else Attempt.Outcome.TRANSIENT
             )
             _attempt_record(op, started, outcome, text)
+            operation_incidents_update(op, State.RETRYING, text)
     return State.RETRYING
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from .domains import domain_ascii
 from .imscp import client as panel
 from .imscp.errors import PanelError, PanelUsageUnsupported
+from .incidents import reconcile_incidents_update
 from .models import Operation, ReconcileReport, Server, Service
 from .operations import operation_request
 
@@ -170,10 +171,13 @@ def reconcile_run(
             "fixes": sum(len(d.fixes) for d in results),
         },
     }
-    return ReconcileReport.objects.create(
-        started_at=started,
-        finished_at=timezone.now(),
-        fixed=fix,
-        requested_by=requested_by,
-        report=report,
-    )
+    with transaction.atomic():
+        saved = ReconcileReport.objects.create(
+            started_at=started,
+            finished_at=timezone.now(),
+            fixed=fix,
+            requested_by=requested_by,
+            report=report,
+        )
+        reconcile_incidents_update(saved)
+    return saved
