@@ -20,7 +20,6 @@ from prometheus_client.core import (
     HistogramMetricFamily,
 )
 
-from .alerts import alert_channels
 from .models import Alert, Attempt, Incident, Operation, ReconcileReport, Server
 from .panel_metrics import BUCKETS, latency_histograms
 from .reliability import suspensions_owed_operations
@@ -177,9 +176,7 @@ class BridgeCollector:
             "kaziwhmcs_alerts_pending",
             "Alerts not sent yet (a mail server or chat webhook down delays them).",
         )
-        pending.add_metric(
-            [], Alert.objects.filter(sent_at=None, channel__in=alert_channels()).count()
-        )
+        pending.add_metric([], Alert.objects.filter(sent_at=None).count())
         return [incidents, pending]
 
 
