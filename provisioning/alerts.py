@@ -110,8 +110,7 @@ def _error_text(channel: str, exc: Exception) -> str:
     if isinstance(exc, requests.RequestException):
         # Their messages carry the URL, and a chat webhook's URL is its secret.
         return f"{type(exc).__name__} posting to the alert webhook"
-    secrets = settings_secrets() + [settings.EMAIL_HOST_PASSWORD, settings.ALERT_WEBHOOK_URL]
-    return redact_text(f"{type(exc).__name__}: {exc}", secrets)[:1000]
+    return redact_text(f"{type(exc).__name__}: {exc}", settings_secrets())[:1000]
 
 
 def _delay(attempts: int) -> timedelta:

@@ -37,6 +37,10 @@ def redact_mapping(data):
 def settings_secrets() -> list[str]:
     secrets = [getattr(settings, "WEBHOOK_SECRET", ""), getattr(settings, "SECRET_KEY", "")]
     secrets += list(getattr(settings, "FIELD_ENCRYPTION_KEYS", []))
+    secrets += [
+        getattr(settings, name, "") or ""
+        for name in ("METRICS_TOKEN", "ALERT_WEBHOOK_URL", "EMAIL_HOST_PASSWORD")
+    ]
     return [secret for secret in secrets if secret and len(secret) >= 8]
 
 
