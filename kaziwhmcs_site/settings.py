@@ -193,6 +193,8 @@ Q_CLUSTER = {
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    # django-q2's Redis broker, also recording the workers' heartbeat for /healthz.
+    Q_CLUSTER["broker_class"] = "provisioning.task_broker.RedisBroker"
 else:
     Q_CLUSTER["orm"] = "default"
     # The ORM broker, its task rows written with one prepared INSERT inside a transaction.
@@ -268,3 +270,24 @@ TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 # Secrets out of the console log, whatever logs them (the panel echoes refused passwords).
 LOGGING["filters"] = {"redact_secrets": {"()": "provisioning.redaction.SecretRedactingFilter"}}
 LOGGING["handlers"]["console"]["filters"] = ["redact_secrets"]
+
+# --- Alerts, health and metrics (README, "Monitoring") ---
+# Mail: django-environ's EMAIL_URL (smtp://user:pass@host:587, smtp+tls://..., smtps://...;
+# consolemail:// and filemail:////absolute/path for trials). Unset: Django's default,
+# localhost:25. Parts the URL leaves out keep Django's defaults.
+_email_url = env_secret("EMAIL_URL")
+if _email_url:
+    vars().update({k: v for k, v in env.email_url_config(_email_url).items() if v is not None})
+# An SMTP server that hangs must not hold a worker for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kaziwhmcs@localhost")
+ALERT_EMAILS = env.list("ALERT_EMAILS", default=[])
+# A Slack/Mattermost-compatible incoming webhook (a JSON POST with `text`); a secret URL.
+ALERT_WEBHOOK_URL = env_secret("ALERT_WEBHOOK_URL")
+ALERT_SUSPENSION_OWED_MINUTES = env.int("ALERT_SUSPENSION_OWED_MINUTES", default=60)
+# The bridge's address as operators reach it, for the admin links in alerts.
+BRIDGE_URL = env.str("BRIDGE_URL", default="http://localhost:8000").rstrip("/")
+# GET /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
+METRICS_TOKEN = env_secret("METRICS_TOKEN")
+# Load balancers probe /healthz over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -6,6 +6,7 @@ class ProvisioningConfig(AppConfig):
     verbose_name = "Provisioning"
 
     def ready(self) -> None:
-        from . import schedules
+        from . import panel_metrics, schedules
 
         schedules.connect(self)
+        panel_metrics.observer_register()

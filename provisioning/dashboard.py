@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from .models import Operation, Server, Service
+from .models import Attempt, Incident, Operation, Server, Service
+from .panel_metrics import median_latency_by_server
 from .reliability import reconcile_last_report, suspensions_owed_operations
 
 State = Operation.State
@@ -148,6 +149,51 @@ def last_reconciliation(now: datetime) -> Section:
     return section
 
 
+def open_incidents(now: datetime) -> Section:
+    counts = dict(
+        Incident.objects.filter(resolved_at=None)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    rows = [
+        Row(label, counts[value], _changelist("incident", open="yes", kind__exact=value), True)
+        for value, label in Incident.Kind.choices
+        if counts.get(value)
+    ]
+    return Section("Open incidents", rows, empty="None: nothing is wrong that the bridge knows.")
+
+
+def panels_last_day(now: datetime) -> Section:
+    """Per server: failed attempts and the median panel call time over 24 hours."""
+    since = now - timedelta(hours=24)
+    failures = dict(
+        Attempt.objects.filter(finished_at__gte=since)
+        .exclude(outcome=Attempt.Outcome.SUCCEEDED)
+        .values_list("operation__server_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    medians = median_latency_by_server(since)
+    active = failures.keys() | medians.keys()
+    section = Section("Panels in the last 24 hours", empty="No panel call in the last 24 hours.")
+    if not active:
+        return section
+    for server in Server.objects.filter(pk__in=active).order_by("name", "whmcs_id"):
+        failed = failures.get(server.pk, 0)
+        median = medians.get(server.pk)
+        latency = f"median {median * 1000:,.0f} ms" if median is not None else "no call"
+        url = _changelist(
+            "operation",
+            server__id__exact=server.pk,
+            created_at__gte=since.isoformat(timespec="seconds"),
+        )
+        section.rows.append(
+            Row(str(server), f"{failed} failed attempts, {latency}", url, alert=bool(failed))
+        )
+    return section
+
+
 SECTIONS: list[Callable[[datetime], Section]] = [
     services_by_status,
     operations_last_day,
@@ -155,6 +201,8 @@ SECTIONS: list[Callable[[datetime], Section]] = [
     servers_failing,
     billing_suspended_panel_active,
     last_reconciliation,
+    open_incidents,
+    panels_last_day,
 ]
 
 

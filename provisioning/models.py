@@ -316,3 +316,13 @@ class ReconcileReport(models.Model):
 
     def __str__(self) -> str:
         return f"reconciliation of {self.finished_at:%Y-%m-%d %H:%M}"
+
+
+# Incidents, alerts, panel timings and worker heartbeats live in their own module.
+from .monitoring_models import (  # noqa: E402,F401
+    Alert,
+    Incident,
+    PanelCall,
+    PanelLatencyTotal,
+    WorkerHeartbeat,
+)

@@ -14,6 +14,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from .imscp.errors import PanelError, PanelLockedOut, PanelPermanentError, PanelTransientError
+from .incidents import operation_incidents_update
 from .lean_rows import row_insert
 from .models import Attempt, Operation, Server, Service
 from .panel_access import server_turn
@@ -389,6 +390,7 @@ def _finish_succeeded(op: Operation, outcome: CommandResult, started: datetime) 
         )
         if owned:
             command_apply(op, outcome)
+            operation_incidents_update(op, State.SUCCEEDED)
             _attempt_record(op, started, Attempt.Outcome.SUCCEEDED, outcome.note or outcome.result)
             _enqueue_next_of_service(op)
     return State.SUCCEEDED
@@ -408,6 +410,7 @@ def _finish_failed(op: Operation, error: PanelError, started: datetime) -> str:
                 else Attempt.Outcome.TRANSIENT
             )
             _attempt_record(op, started, outcome, text)
+            operation_incidents_update(op, State.FAILED, text)
             _enqueue_next_of_service(op)
     return State.FAILED
 
@@ -441,6 +444,7 @@ def _finish_transient(op: Operation, error: PanelTransientError, started: dateti
                 Attempt.Outcome.UNKNOWN if error.outcome_unknown else Attempt.Outcome.TRANSIENT
             )
             _attempt_record(op, started, outcome, text)
+            operation_incidents_update(op, State.RETRYING, text)
     return State.RETRYING
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from .account_lists import account_list
 from .imscp import client as panel
 from .imscp.errors import PanelError
+from .incidents import reconcile_incidents_update
 from .models import Operation, ReconcileReport, Server, Service
 from .operations import operation_request
 from .panel_access import panel_access
@@ -181,10 +182,13 @@ def reconcile_run(
             "fixes": sum(len(d.fixes) for d in results),
         },
     }
-    return ReconcileReport.objects.create(
-        started_at=started,
-        finished_at=timezone.now(),
-        fixed=fix,
-        requested_by=requested_by,
-        report=report,
-    )
+    with transaction.atomic():
+        saved = ReconcileReport.objects.create(
+            started_at=started,
+            finished_at=timezone.now(),
+            fixed=fix,
+            requested_by=requested_by,
+            report=report,
+        )
+        reconcile_incidents_update(saved)
+    return saved

@@ -34,9 +34,13 @@ def redact_mapping(data):
     return data
 
 
-def _settings_secrets() -> list[str]:
+def settings_secrets() -> list[str]:
     secrets = [getattr(settings, "WEBHOOK_SECRET", ""), getattr(settings, "SECRET_KEY", "")]
     secrets += list(getattr(settings, "FIELD_ENCRYPTION_KEYS", []))
+    secrets += [
+        getattr(settings, name, "") or ""
+        for name in ("METRICS_TOKEN", "ALERT_WEBHOOK_URL", "EMAIL_HOST_PASSWORD")
+    ]
     return [secret for secret in secrets if secret and len(secret) >= 8]
 
 
@@ -45,7 +49,7 @@ class SecretRedactingFilter(logging.Filter):
     panel echoed are masked in the message and the traceback, whoever logged them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        secrets = _settings_secrets()
+        secrets = settings_secrets()
         message = record.getMessage()
         cleaned = redact_text(message, secrets)
         if cleaned != message:

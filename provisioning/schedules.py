@@ -7,6 +7,7 @@ SCHEDULES = {
     "kaziwhmcs: daily usage import": ("provisioning.tasks.usage_update_all", "D", None),
     "kaziwhmcs: operations sweep": ("provisioning.tasks.operations_sweep", "I", 1),
     "kaziwhmcs: daily reconciliation report": ("provisioning.tasks.reconcile_report", "D", None),
+    "kaziwhmcs: monitoring sweep": ("provisioning.tasks.monitoring_sweep", "I", 1),
 }
 
 

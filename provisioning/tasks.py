@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from . import operations
+from . import alerts, incidents, operations, panel_metrics
 from .models import Operation, Server
 
 
@@ -34,3 +34,15 @@ def reconcile_report() -> int:
 
     report = reconcile_run(requested_by=f"daily reconciliation {timezone.now():%Y-%m-%d}")
     return report.pk
+
+
+def alerts_deliver() -> int:
+    return alerts.alerts_deliver()
+
+
+def monitoring_sweep() -> int:
+    """Every minute: suspensions owed long enough become incidents, alerts a failed
+    channel delayed go out, and old panel call timings are folded into the totals."""
+    incidents.suspension_incidents_check()
+    panel_metrics.panel_calls_fold()
+    return alerts.alerts_deliver()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import clientarea, webhooks
+from . import clientarea, health, metrics, webhooks
 
 app_name = "provisioning"
 
@@ -22,4 +22,6 @@ urlpatterns = [
         clientarea.service_panel_login,
         name="client-area-panel-login",
     ),
+    path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
 ]

@@ -7,6 +7,7 @@ pytest_plugins = [
     "tests.worker_fixtures",
     "tests.browser_fixtures",
     "tests.demo_fixtures",
+    "tests.alert_receiver",
 ]
 
 

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from provisioning.dashboard import SECTIONS, dashboard_sections
+from provisioning.incidents import server_incident_update
+from provisioning.models import Attempt, PanelCall, Server
 from tests.admin_helpers import staff_user
 from tests.factories import OperationFactory, ServerFactory, ServiceFactory
 
@@ -82,13 +84,20 @@ def test_an_active_service_whose_suspension_did_not_succeed_is_flagged(admin_cli
 
 def test_the_admin_index_shows_every_section_in_a_constant_number_of_queries(admin_client):
     ServiceFactory.create_batch(3, status="active")
+    PanelCall.objects.create(
+        server=ServerFactory(), action="create", at=timezone.now(), seconds=0.2, answered=True
+    )
     with CaptureQueriesContext(connection) as few:
         page = admin_client.get(reverse("admin:index")).content.decode()
     for built in dashboard_sections():
         assert built.title.replace(",", "") in page.replace(",", "")
-    assert len(SECTIONS) == 6
+    assert len(SECTIONS) == 8
     OperationFactory.create_batch(30, state="failed")
     ServerFactory.create_batch(5, last_test_ok=False)
+    for server in Server.objects.all():
+        PanelCall.objects.create(
+            server=server, action="create", at=timezone.now(), seconds=0.2, answered=True
+        )
     with CaptureQueriesContext(connection) as many:
         admin_client.get(reverse("admin:index"))
     assert len(many) == len(few)
@@ -115,3 +124,52 @@ def test_the_last_reconciliation_report_is_shown_with_its_drift(admin_client):
     assert rows["On the panel only"].alert and not rows["In the bridge only"].alert
     page = admin_client.get(rows["On the panel only"].url).content.decode()
     assert "&quot;panel_only&quot;: 2" in page
+
+
+def test_each_server_shows_its_failed_attempts_and_median_panel_time_over_24_hours(
+    admin_client,
+):
+    now = timezone.now()
+    fast, slow, idle = (
+        ServerFactory(name="Fast"),
+        ServerFactory(name="Slow"),
+        ServerFactory(name="Idle"),
+    )
+    for seconds in (0.1, 0.3, 0.2, 9.0):
+        PanelCall.objects.create(
+            server=fast, action="suspend", at=now, seconds=seconds, answered=True
+        )
+    PanelCall.objects.create(
+        server=fast, action="suspend", at=now - timedelta(hours=25), seconds=50, answered=True
+    )
+    for seconds in (2.0, 4.0, 3.0):
+        PanelCall.objects.create(
+            server=slow, action="create", at=now, seconds=seconds, answered=True
+        )
+    for outcome, age in (("transient", 1), ("permanent", 2), ("succeeded", 1), ("transient", 30)):
+        op = OperationFactory(service__server=slow, server=slow, created_at=now)
+        Attempt.objects.create(
+            operation=op,
+            number=1,
+            started_at=now - timedelta(hours=age),
+            finished_at=now - timedelta(hours=age),
+            outcome=outcome,
+        )
+    rows = {row.label: row for row in section("Panels in the last 24").rows}
+    assert set(rows) == {"Fast", "Slow"}, f"{idle} made no call"
+    assert rows["Fast"].value == "0 failed attempts, median 250 ms" and not rows["Fast"].alert
+    assert rows["Slow"].value == "2 failed attempts, median 3,000 ms" and rows["Slow"].alert
+    assert "Slow" in admin_client.get(rows["Slow"].url).content.decode()
+
+
+def test_open_incidents_are_counted_by_kind_with_a_link(admin_client):
+    assert section("Open incidents").rows == []
+    server = ServerFactory(name="Down")
+    server_incident_update(server, "unreachable: Cannot connect to the panel")
+    [row] = section("Open incidents").rows
+    assert (row.label, row.value, row.alert) == (
+        "Server unreachable, locked out or paused",
+        1,
+        True,
+    )
+    assert "Server Down: unreachable" in admin_client.get(row.url).content.decode()

@@ -18,7 +18,8 @@ def test_migrate_creates_each_schedule_once():
     assert schedules["kaziwhmcs: daily usage import"].func == "provisioning.tasks.usage_update_all"
     assert schedules["kaziwhmcs: operations sweep"].schedule_type == Schedule.MINUTES
     assert schedules["kaziwhmcs: daily reconciliation report"].schedule_type == Schedule.DAILY
-    assert Schedule.objects.filter(name__startswith="kaziwhmcs:").count() == 3
+    assert schedules["kaziwhmcs: monitoring sweep"].func == "provisioning.tasks.monitoring_sweep"
+    assert Schedule.objects.filter(name__startswith="kaziwhmcs:").count() == 4
 
 
 @pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from . import catalog, operations, reconciliation, servers, services  # noqa: F401
+from . import catalog, incidents, operations, reconciliation, servers, services  # noqa: F401
 
 # The lists are wide (usage bars, badges): the page's width goes to them, not to a
 # second copy of the model list that the breadcrumbs and the index already give.

@@ -1,7 +1,11 @@
 """The panel client: one function per KaziWhmcs action, over one keep-alive session."""
 
+import functools
 import hashlib
+import logging
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
@@ -12,6 +16,8 @@ from django.conf import settings
 
 from .answers import UsageEntry, answer_check, locked_out_check, usage_parse
 from .errors import PanelError, PanelLoginRefused, PanelTransientError
+
+logger = logging.getLogger(__name__)
 
 # One pooled connection per process: django-q2 workers are processes, each runs one task at
 # a time. It keeps no cookie: every call opens a panel session of its own, as the original
@@ -30,6 +36,7 @@ class PanelTarget:
     reseller_name: str
     reseller_pass: str = field(repr=False)
     verify: bool | str = True
+    server_id: int | None = None  # the bridge's server row, for the call observers
     # A panel session (`name=value`) to make the calls in: one whose failed login the
     # panel still counts against the bridge's address, cleared by a good login in it.
     session: str = field(default="", repr=False)
@@ -42,8 +49,40 @@ class PanelTarget:
             reseller_name=server.reseller_username,
             reseller_pass=server.reseller_password,
             verify=_verify_option(server),
+            server_id=server.pk,
             session=session,
         )
+
+
+# Told about every HTTP call to a panel: (target, action, seconds, error or None). The app
+# registers its observers (call timings for the metrics); this package imports nothing
+# from the app. An observer that fails is logged and never fails the call.
+CALL_OBSERVERS: list[Callable[[PanelTarget, str, float, Exception | None], None]] = []
+
+
+def _observed(action: str | None = None):
+    """Time the call and tell the observers; `action` None: the call's second argument."""
+
+    def decorate(call):
+        @functools.wraps(call)
+        def observed(target, *args, **kwargs):
+            started, error = time.perf_counter(), None
+            try:
+                return call(target, *args, **kwargs)
+            except Exception as exc:
+                error = exc
+                raise
+            finally:
+                seconds = time.perf_counter() - started
+                for observer in CALL_OBSERVERS:
+                    try:
+                        observer(target, action or args[0], seconds, error)
+                    except Exception:
+                        logger.exception("panel call observer %r failed", observer)
+
+        return observed
+
+    return decorate
 
 
 @dataclass(frozen=True)
@@ -83,6 +122,7 @@ def _verify_option(server) -> bool | str:
     return True
 
 
+@_observed()
 def _post(target: PanelTarget, action: str, fields: dict[str, str]) -> requests.Response:
     data = {
         "reseller_name": target.reseller_name,
@@ -204,6 +244,7 @@ class LoginResult:
     REFUSED = "refused"  # no such login, or another password
 
 
+@_observed("login")
 def customer_login_check(target: PanelTarget, login: str, password: str) -> str:
     """Try the panel's own login form as the customer: tells whether the account exists
     with this password and whether it is usable (see the protocol, "Panel login").

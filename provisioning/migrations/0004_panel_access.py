@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('provisioning', '0002_usage_fillfactor'),
+        ('provisioning', '0003_monitoring'),
     ]
 
     operations = [

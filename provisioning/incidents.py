@@ -1,0 +1,269 @@
+"""Incidents: one row per thing that is wrong, opened once, repeated silently, resolved once.
+
+Opening and resolving create the alerts (`alerts.alerts_create`) in the caller's
+transaction; the worker sends them after the commit. Four kinds, each with its rule:
+
+- an operation of a service's command failed for good (`operation_incidents_update`,
+  called by the worker as it finishes an attempt): resolved when the command, or one that
+  replaces it, later succeeds on that service;
+- a suspension owed for longer than ALERT_SUSPENSION_OWED_MINUTES
+  (`suspension_incidents_check`, every minute);
+- a server unreachable, locked out or paused (`server_incident_update`);
+- reconciliation drift on a server (`reconcile_incidents_update`, after each run)."""
+
+import re
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .alerts import alerts_create
+from .models import Alert, Incident, Operation, ReconcileReport, Server
+from .reliability import suspensions_owed_operations
+
+Kind = Incident.Kind
+Command = Operation.Command
+State = Operation.State
+
+# What a later success of a command settles: the same command, or billing's newer word.
+_SETTLED_BY = {
+    Command.CREATE: (Command.CREATE,),
+    Command.SUSPEND: (Command.SUSPEND, Command.UNSUSPEND),
+    Command.UNSUSPEND: (Command.UNSUSPEND, Command.SUSPEND),
+    Command.TERMINATE: Operation.SERVICE_COMMANDS,
+    Command.CHANGE_PASSWORD: (Command.CHANGE_PASSWORD,),
+}
+
+# The panel client's texts for a call that got no usable answer (imscp/client.py), and a
+# proxy in front of the panel saying the panel is down.
+_UNREACHABLE = (
+    "Cannot connect to the panel",
+    "Connection to the panel failed",
+    "TLS error talking to the panel",
+    "The panel did not answer within",
+    "Request to the panel failed",
+    "Panel login check failed",
+)
+_PROXY_DOWN = re.compile(r"^Not a KaziWhmcs answer \(HTTP 50[234]\)")
+# The brute-force protection's refusals, i-MSCP 1.1 and 1.2 (protocol, "Answers").
+_LOCKED_OUT = re.compile(r"^KaziWhmcs: .* (is|IP address is) (waiting|blocked) ")
+_LOGIN_REFUSED = (
+    "KaziWhmcs: Bad password.",
+    "KaziWhmcs: Unknown username.",
+    "KaziWhmcs: The password field is empty.",
+    "KaziWhmcs: Unable to login",
+    "KaziWhmcs: Wrong user type.",
+)
+
+
+def incident_open(kind: str, key: str, *, title: str, detail: str, now: datetime, **refs):
+    """Open the incident, or count a repeat of the open one (no alert).
+
+    Returns the incident if it was opened now. `refs`: server, service, operation, report,
+    command. Safe inside the caller's transaction and against a concurrent opener."""
+    with transaction.atomic(savepoint=False):
+        if _repeat(kind, key, detail, now):
+            return None
+        try:
+            with transaction.atomic():  # a concurrent opener may win the unique constraint
+                incident = Incident.objects.create(
+                    kind=kind,
+                    key=key,
+                    title=title[:300],
+                    detail=detail,
+                    latest_detail=detail,
+                    opened_at=now,
+                    last_seen_at=now,
+                    **refs,
+                )
+        except IntegrityError:
+            _repeat(kind, key, detail, now)
+            return None
+        alerts_create(incident, Alert.Event.OPENED, now)
+        return incident
+
+
+def _repeat(kind: str, key: str, detail: str, now: datetime) -> bool:
+    return bool(
+        Incident.objects.filter(kind=kind, key=key, resolved_at=None).update(
+            occurrences=F("occurrences") + 1, last_seen_at=now, latest_detail=detail
+        )
+    )
+
+
+def incident_resolve(incident: Incident, resolution: str, now: datetime) -> bool:
+    """End an open incident (one alert); False if it had already ended."""
+    ended = Incident.objects.filter(pk=incident.pk, resolved_at=None).update(
+        resolved_at=now, resolution=resolution
+    )
+    if ended:
+        incident.resolved_at, incident.resolution = now, resolution
+        alerts_create(incident, Alert.Event.RESOLVED, now)
+    return bool(ended)
+
+
+def _operation_key(service_id: int, command: str) -> str:
+    return f"service:{service_id}:{command}"
+
+
+def _server_key(server_id: int) -> str:
+    return f"server:{server_id}"
+
+
+def server_problem_of(text: str) -> str | None:
+    """A short statement of what keeps the bridge from a panel, if the text says so."""
+    if text.startswith(_UNREACHABLE) or _PROXY_DOWN.match(text):
+        return f"unreachable: {text}"
+    if _LOCKED_OUT.match(text):
+        return f"locked out by the panel's brute-force protection: {text}"
+    if text.startswith(_LOGIN_REFUSED):
+        return f"the panel refuses the reseller's login: {text}"
+    return None
+
+
+def server_incident_update(server: Server, problem: str | None, now: datetime | None = None):
+    """Open the server's incident with `problem` (unreachable, locked out, paused...), or
+    resolve it when `problem` is None. A problem while one is open is a repeat."""
+    now = now or timezone.now()
+    key = _server_key(server.pk)
+    if problem is None:
+        for incident in Incident.objects.filter(
+            kind=Kind.SERVER_PROBLEM, key=key, resolved_at=None
+        ):
+            incident_resolve(incident, "the server answers again", now)
+        return
+    incident_open(
+        Kind.SERVER_PROBLEM,
+        key,
+        title=f"Server {server}: {problem}"[:300],
+        detail=problem,
+        now=now,
+        server=server,
+    )
+
+
+def operation_incidents_update(op: Operation, state: str, text: str = "") -> None:
+    """What one finished attempt tells (called in the transaction that records it).
+
+    `text`: the attempt's failure text, secrets already removed."""
+    now = timezone.now()
+    if state == State.SUCCEEDED:
+        _success_settles(op, now)
+        return
+    problem = server_problem_of(text)
+    if problem is not None:
+        server_incident_update(op.server, problem, now)
+    if state == State.FAILED and op.service_id is not None and op.command in _SETTLED_BY:
+        incident_open(
+            Kind.OPERATION_FAILED,
+            _operation_key(op.service_id, op.command),
+            title=f"{op.command} failed for {op.service.domain}",
+            detail=text,
+            now=now,
+            server=op.server,
+            service=op.service,
+            operation=op,
+            command=op.command,
+        )
+
+
+def _success_settles(op: Operation, now: datetime) -> None:
+    # One query on the open incidents (a small, indexed set) per success.
+    wanted = Q(kind=Kind.SERVER_PROBLEM, key=_server_key(op.server_id))
+    if op.service_id is not None and op.command in _SETTLED_BY:
+        keys = [_operation_key(op.service_id, c) for c in _SETTLED_BY[op.command]]
+        wanted |= Q(kind=Kind.OPERATION_FAILED, key__in=keys)
+    for incident in Incident.objects.filter(wanted, resolved_at=None):
+        if incident.kind == Kind.SERVER_PROBLEM:
+            paused_until = getattr(op.server, "paused_until", None)
+            if paused_until is not None and paused_until > now:
+                continue  # a pause ends when it is lifted, not with one lucky call
+            resolution = f"the panel answered {op.command} (operation #{op.pk})"
+        else:
+            resolution = f"{op.command} succeeded (operation #{op.pk})"
+        incident_resolve(incident, resolution, now)
+
+
+def suspension_incidents_check(now: datetime | None = None) -> tuple[int, int]:
+    """Open an incident per suspension owed for longer than the setting, resolve those no
+    longer owed. Returns (opened, resolved)."""
+    now = now or timezone.now()
+    since = now - timedelta(minutes=settings.ALERT_SUSPENSION_OWED_MINUTES)
+    owed = {
+        f"service:{op.service_id}": op
+        for op in suspensions_owed_operations()
+        .filter(created_at__lte=since)
+        .select_related("service", "server")
+    }
+    open_ = {
+        incident.key: incident
+        for incident in Incident.objects.filter(kind=Kind.SUSPENSION_OWED, resolved_at=None)
+    }
+    opened = resolved = 0
+    for key, op in owed.items():
+        if key in open_:
+            continue
+        minutes = int((now - op.created_at).total_seconds() // 60)
+        opened += bool(
+            incident_open(
+                Kind.SUSPENSION_OWED,
+                key,
+                title=f"Suspension of {op.service.domain} owed for {minutes} minutes",
+                detail=f"Billing says suspended, the panel says active. The suspension "
+                f"(operation #{op.pk}) is {op.state}: {op.result or 'no answer yet'}",
+                now=now,
+                server=op.server,
+                service=op.service,
+                operation=op,
+                command=op.command,
+            )
+        )
+    for key, incident in open_.items():
+        if key not in owed:
+            resolved += incident_resolve(incident, "the suspension is no longer owed", now)
+    return opened, resolved
+
+
+def _drift_text(drift: dict) -> str:
+    parts = []
+    for field, label in (
+        ("panel_only", "on the panel only"),
+        ("bridge_only", "in the bridge only"),
+        ("mismatches", "state differs"),
+    ):
+        rows = drift.get(field) or []
+        if rows:
+            names = [row if isinstance(row, str) else row.get("domain", "?") for row in rows[:5]]
+            more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+            parts.append(f"{len(rows)} {label} ({', '.join(names)}{more})")
+    return "; ".join(parts)
+
+
+def reconcile_incidents_update(report: ReconcileReport) -> None:
+    """Open (or repeat) an incident per server with drift; resolve it for a server compared
+    without drift. Servers that could not be compared keep what they had."""
+    now = report.finished_at
+    drifts = {d["server_id"]: d for d in report.report.get("servers", []) if not d.get("error")}
+    servers = {s.whmcs_id: s for s in Server.objects.filter(whmcs_id__in=drifts)}
+    for whmcs_id, drift in drifts.items():
+        server = servers.get(whmcs_id)
+        if server is None:
+            continue
+        key, text = _server_key(server.pk), _drift_text(drift)
+        if text:
+            incident_open(
+                Kind.RECONCILE_DRIFT,
+                key,
+                title=f"Reconciliation drift on server {server}",
+                detail=text,
+                now=now,
+                server=server,
+                report=report,
+            )
+            continue
+        for incident in Incident.objects.filter(
+            kind=Kind.RECONCILE_DRIFT, key=key, resolved_at=None
+        ):
+            incident_resolve(incident, f"no drift in reconciliation #{report.pk}", now)

@@ -1,0 +1,126 @@
+"""A server unreachable, locked out or paused is one incident per server: opened by the
+attempt that meets it, silent while it lasts, resolved by the next successful call."""
+
+import socket
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from provisioning.alerts import alerts_deliver
+from provisioning.incidents import (
+    operation_incidents_update,
+    server_incident_update,
+    server_problem_of,
+)
+from provisioning.models import Incident
+from provisioning.operations import operation_run
+from tests.factories import RESELLER, RESELLER_PASSWORD, ServiceFactory
+from tests.operation_requests import queued
+
+pytestmark = pytest.mark.django_db
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def service(server):
+    return ServiceFactory(server=server, domain="shop.example.com", domain_ascii="shop.example.com")
+
+
+def run_create(service) -> str:
+    op = queued("CreateAccount", service, source="admin")
+    return operation_run(op.pk)
+
+
+def test_an_unreachable_server_opens_an_incident_once_and_the_next_success_resolves_it(
+    service, panel, alerting
+):
+    server = service.server
+    server.hostname = f"127.0.0.1:{closed_port()}"
+    server.save()
+    assert run_create(service) == "retrying"
+    incident = Incident.objects.get()
+    assert (incident.kind, incident.server) == ("server-problem", server)
+    assert incident.detail.startswith("unreachable: Cannot connect to the panel") or (
+        incident.detail.startswith("unreachable: Connection to the panel failed")
+    )
+    assert alerts_deliver() == 2
+    assert mail.outbox[0].subject.startswith(f"[kaziwhmcs] Server {server}: unreachable")
+
+    second = ServiceFactory(server=server)
+    assert run_create(second) == "retrying"
+    incident.refresh_from_db()
+    assert incident.occurrences == 2 and alerts_deliver() == 0
+
+    server.hostname = panel.host_port
+    server.save()
+    assert run_create(ServiceFactory(server=server)) == "succeeded"
+    incident.refresh_from_db()
+    assert incident.resolved_at is not None and "the panel answered CreateAccount" in (
+        incident.resolution
+    )
+    assert alerts_deliver() == 2
+    assert alerting.texts[-1].startswith(f"RESOLVED: Server {server}: unreachable")
+
+
+def test_a_bridge_locked_out_by_the_panels_brute_force_protection_opens_it(
+    service, panel, alerting
+):
+    # A failed login elsewhere, counted up by a good one from another session: wait.
+    assert panel.state.authenticate(RESELLER, "wrong", "127.0.0.1", "elsewhere")[0] is None
+    assert panel.state.authenticate(RESELLER, RESELLER_PASSWORD, "127.0.0.1", "other")[0]
+    assert run_create(service) == "retrying"
+    incident = Incident.objects.get(kind="server-problem")
+    assert incident.detail.startswith("locked out by the panel's brute-force protection: ")
+    assert "is waiting" in incident.detail
+
+
+def test_a_refused_reseller_login_opens_it_besides_the_failed_command(service, panel, alerting):
+    service.server.reseller_password = "not-the-password"
+    service.server.save()
+    assert run_create(service) == "failed"
+    kinds = dict(Incident.objects.values_list("kind", "detail"))
+    assert kinds["server-problem"] == (
+        "the panel refuses the reseller's login: KaziWhmcs: Bad password."
+    )
+    assert kinds["operation-failed"] == "KaziWhmcs: Bad password."
+
+
+def test_a_refusal_about_an_account_is_no_server_problem(service, panel):
+    service.product.plan_name = "Gold"
+    service.product.save()
+    assert run_create(service) == "failed"
+    assert not Incident.objects.filter(kind="server-problem").exists()
+    assert (
+        server_problem_of("KaziWhmcs: Unable to suspend the 'a.example' customer account: x")
+        is None
+    )
+    assert server_problem_of("Not a KaziWhmcs answer (HTTP 502): '<html>'").startswith(
+        "unreachable"
+    )
+
+
+def test_a_pause_is_opened_and_lifted_by_the_pause_not_by_one_lucky_call(service, panel, alerting):
+    server = service.server
+    server_incident_update(server, "paused for 15 minutes: the panel keeps failing")
+    server_incident_update(server, "paused for 15 minutes: the panel keeps failing")
+    incident = Incident.objects.get()
+    assert incident.title == f"Server {server}: paused for 15 minutes: the panel keeps failing"
+    assert incident.occurrences == 2 and alerts_deliver() == 2
+
+    op = queued("TerminateAccount", service, source="admin")
+    op.server.paused_until = timezone.now() + timedelta(minutes=10)  # the pause's field
+    operation_incidents_update(op, "succeeded")
+    incident.refresh_from_db()
+    assert incident.is_open, "a success while paused does not end the pause"
+
+    server_incident_update(server, None)
+    incident.refresh_from_db()
+    assert incident.resolution == "the server answers again"
+    assert alerts_deliver() == 2 and len(mail.outbox) == 2

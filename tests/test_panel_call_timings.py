@@ -1,0 +1,66 @@
+"""Every HTTP call to a panel is timed through the client's observer hook and recorded
+per server and action; an observer that fails never fails the call."""
+
+import socket
+
+import pytest
+
+from provisioning.imscp import client as panel_client
+from provisioning.imscp.errors import PanelTransientError
+from provisioning.models import PanelCall
+from provisioning.operations import operation_run
+from provisioning.panel_metrics import panel_call_record
+from tests.operation_requests import queued
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_operation_records_each_of_its_panel_calls(active_service, panel):
+    op = queued("SuspendAccount", active_service)
+    assert operation_run(op.pk) == "succeeded"
+    [call] = PanelCall.objects.all()
+    assert (call.server_id, call.action, call.answered) == (
+        active_service.server_id,
+        "suspend",
+        True,
+    )
+    assert 0 < call.seconds < 5
+
+
+def test_a_call_that_gets_no_answer_is_recorded_as_unanswered(server):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        server.hostname = f"127.0.0.1:{sock.getsockname()[1]}"
+    with pytest.raises(PanelTransientError):
+        panel_client.connection_test(panel_client.PanelTarget.for_server(server))
+    call = PanelCall.objects.get()
+    assert (call.action, call.answered) == ("connectiontest", False)
+
+
+def test_a_customer_login_check_is_timed_as_a_login(active_service, panel):
+    target = panel_client.PanelTarget.for_server(active_service.server)
+    assert panel_client.customer_login_check(target, "shop.example.com", "Client-pass-123") == "ok"
+    assert list(PanelCall.objects.values_list("action", flat=True)) == ["login"]
+
+
+def test_a_failing_observer_is_logged_and_the_call_goes_on(server, panel, caplog):
+    def broken(*args):
+        raise RuntimeError("observer bug")
+
+    panel_client.CALL_OBSERVERS.insert(0, broken)
+    try:
+        panel_client.connection_test(panel_client.PanelTarget.for_server(server))
+    finally:
+        panel_client.CALL_OBSERVERS.remove(broken)
+    assert "panel call observer" in caplog.text and "observer bug" in caplog.text
+    assert PanelCall.objects.count() == 1, "the other observers still ran"
+
+
+def test_a_target_outside_the_bridges_servers_is_not_recorded(panel):
+    assert panel_call_record in panel_client.CALL_OBSERVERS, "registered by the app"
+    target = panel_client.PanelTarget(
+        base_url=panel.url, endpoint_path="/kaziwhmcs", reseller_name="r", reseller_pass="p"
+    )
+    with pytest.raises(Exception):  # noqa: B017 - the refusal itself is not the point
+        panel_client.suspend(target, "a.example")
+    assert PanelCall.objects.count() == 0
