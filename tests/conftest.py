@@ -2,7 +2,12 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.panel_fixtures", "tests.worker_fixtures", "tests.browser_fixtures"]
+pytest_plugins = [
+    "tests.panel_fixtures",
+    "tests.worker_fixtures",
+    "tests.browser_fixtures",
+    "tests.php_runner",
+]
 
 
 @pytest.fixture(scope="session", autouse=True)
