@@ -51,6 +51,8 @@ def test_each_account_command_reaches_the_panel(php, tmp_path, live_server, work
         "Renew",
         "TerminateAccount",
     ]
+    suspend = Operation.objects.get(command="SuspendAccount")
+    assert suspend.request["reason"] == "Overdue on Activity"
     create = report["log"][0]
     assert create["request"]["params"]["password"] == "********"
     assert create["request"]["params"]["serverpassword"] == "********"
