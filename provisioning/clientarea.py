@@ -76,7 +76,10 @@ def sso_refusal(service: Service) -> str:
 def _last_failure(service: Service) -> Operation | None:
     """The last change to the account, when it failed: its text is the panel's answer."""
     last = (
-        service.operations.exclude(command=Operation.Command.PANEL_LOGIN)
+        # A plan change owed is the operator's to-do (its text speaks to them), not the client's.
+        service.operations.exclude(
+            command__in=(Operation.Command.PANEL_LOGIN, Operation.Command.CHANGE_PACKAGE)
+        )
         .only("command", "state", "result", "finished_at")
         .order_by("-id")
         .first()

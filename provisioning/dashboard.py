@@ -14,6 +14,7 @@ from django.utils.timesince import timesince
 
 from .models import Attempt, Incident, Operation, Server, Service
 from .panel_metrics import median_latency_by_server
+from .plan_changes import plan_changes_owed
 from .reliability import reconcile_last_report, suspensions_owed_operations
 
 State = Operation.State
@@ -127,6 +128,28 @@ def billing_suspended_panel_active(now: datetime) -> Section:
     )
 
 
+def plan_changes_owed_section(now: datetime) -> Section:
+    owed = plan_changes_owed().select_related("service").order_by("id")
+    count = owed.count()
+    section = Section("Plan changes owed (change the plan on the panel)", empty="None.")
+    if count:
+        url = _changelist(
+            "operation", command__exact=Operation.Command.CHANGE_PACKAGE, state__exact=State.FAILED
+        )
+        section.rows.append(Row("Plan changes to make by hand", count, url, alert=True))
+    section.rows += [
+        Row(
+            f"{op.service.domain}: {op.request.get('plan_before') or '?'} → "
+            f"{op.request.get('plan_wanted') or '?'}",
+            f"{timesince(op.created_at, now)} ago",
+            reverse("admin:provisioning_operation_change", args=[op.pk]),
+            alert=True,
+        )
+        for op in owed[:10]
+    ]
+    return section
+
+
 def last_reconciliation(now: datetime) -> Section:
     report = reconcile_last_report()
     section = Section(
@@ -200,6 +223,7 @@ SECTIONS: list[Callable[[datetime], Section]] = [
     oldest_unfinished,
     servers_failing,
     billing_suspended_panel_active,
+    plan_changes_owed_section,
     last_reconciliation,
     open_incidents,
     panels_last_day,

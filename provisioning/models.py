@@ -169,6 +169,8 @@ class Operation(models.Model):
         TEST_CONNECTION = "TestConnection"
         PANEL_LOGIN = "PanelLogin", "Panel login (single sign-on)"
         CONFIRM_OWNERSHIP = "ConfirmOwnership", "Ownership confirmed by an admin"
+        # The protocol has no plan change: journaled as owed until an admin did it by hand.
+        CHANGE_PACKAGE = "ChangePackage", "Plan change (owed)"
 
     class State(models.TextChoices):
         QUEUED = "queued"
@@ -238,6 +240,23 @@ class Operation(models.Model):
     @property
     def finished(self) -> bool:
         return self.state not in self.UNFINISHED
+
+
+class PanelLoginTicket(models.Model):
+    """A one-time panel login WHMCS asked for: redeemed once, before it expires."""
+
+    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token.")
+    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    requested_by = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"panel login ticket {self.pk}"
 
 
 class Attempt(models.Model):

@@ -93,8 +93,12 @@ def _broker_in_database() -> bool:
     return Conf.ORM == DEFAULT_DB_ALIAS and not Conf.SYNC
 
 
-def _request_summary(command: str, server: Server, service: Service | None) -> dict:
+def _request_summary(
+    command: str, server: Server, service: Service | None, reason: str = ""
+) -> dict:
     summary = {"server": server.host, "reseller": server.reseller_username}
+    if reason:
+        summary["reason"] = reason
     if service is not None:
         summary.update(
             domain=service.domain, login=service.domain_ascii, serviceid=service.whmcs_id
@@ -117,6 +121,7 @@ def operation_request(
     now: datetime | None = None,
     service_locked: bool = False,
     service_created: bool = False,
+    reason: str = "",
 ) -> tuple[Operation, bool]:
     """Queue `command`, or return the operation already doing or having done it.
 
@@ -127,7 +132,7 @@ def operation_request(
     `service_locked`: the caller's transaction already holds the service row (selected
     for update, or inserted) and `service` is current, so it is not read again.
     `service_created`: the caller inserted the service in its transaction (it has no
-    operations yet)."""
+    operations yet). `reason`: why, as WHMCS gave it (a suspension's reason), journaled."""
     now = now or timezone.now()
     # No savepoint inside a caller's transaction: nothing here fails in part, and an
     # error fails the caller's whole transaction anyway.
@@ -164,7 +169,7 @@ def operation_request(
                 secret=secret,
                 source=source,
                 requested_by=requested_by,
-                request=_request_summary(command, server, service),
+                request=_request_summary(command, server, service, reason),
                 created_at=now,
                 updated_at=now,
             )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import clientarea, health, metrics, webhooks
+from . import clientarea, health, metrics, webhooks, whmcs_views
 
 app_name = "provisioning"
 
@@ -12,6 +12,37 @@ urlpatterns = [
         webhooks.operation_status,
         name="operation-status",
     ),
+    path(
+        "webhooks/whmcs/services/<int:service_id>/",
+        whmcs_views.service_view,
+        name="whmcs-service",
+    ),
+    path(
+        "webhooks/whmcs/services/<int:service_id>/outcome/",
+        whmcs_views.service_outcome,
+        name="whmcs-service-outcome",
+    ),
+    path(
+        "webhooks/whmcs/services/<int:service_id>/panel-login/",
+        whmcs_views.service_panel_login,
+        name="whmcs-service-panel-login",
+    ),
+    path(
+        "webhooks/whmcs/servers/<int:server_id>/panel-login/",
+        whmcs_views.server_panel_login,
+        name="whmcs-server-panel-login",
+    ),
+    path(
+        "webhooks/whmcs/servers/<int:server_id>/usage/",
+        whmcs_views.server_usage,
+        name="whmcs-server-usage",
+    ),
+    path(
+        "webhooks/whmcs/servers/<int:server_id>/accounts/",
+        whmcs_views.server_account_list,
+        name="whmcs-server-accounts",
+    ),
+    path("panel-login/<str:token>/", whmcs_views.panel_login_ticket, name="panel-login-ticket"),
     path(
         "client/services/<int:service_id>/",
         clientarea.service_page,

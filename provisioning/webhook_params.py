@@ -15,7 +15,8 @@ from .domains import DomainError, domain_normalize
 from .models import Operation
 from .passwords import password_problem
 
-SERVICE_COMMANDS = frozenset(Operation.SERVICE_COMMANDS)
+# ChangePackage is journaled as a plan change owed (the panel has no such action).
+SERVICE_COMMANDS = frozenset(Operation.SERVICE_COMMANDS) | {Operation.Command.CHANGE_PACKAGE}
 SERVER_COMMANDS = frozenset(Operation.SERVER_COMMANDS)
 CONTACT_FIELDS = (
     "firstname",
@@ -68,6 +69,7 @@ class ServiceParams:
     plan_name: str | None = None
     product_name: str | None = None
     contact: dict[str, str] = field(default_factory=dict)
+    reason: str | None = None  # SuspendAccount's suspendreason
 
 
 @dataclass
@@ -280,6 +282,7 @@ def _service_params(reader: _ParamReader, command: str) -> ServiceParams:
         plan_name=plan,
         product_name=reader.text("productname", max_length=200),
         contact=contact,
+        reason=reader.text("suspendreason") if command == Operation.Command.SUSPEND else None,
     )
 
 

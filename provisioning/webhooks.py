@@ -21,7 +21,9 @@ from .lean_rows import row_insert
 from .mirror import mirror_check, mirror_upsert
 from .models import Operation, WebhookEvent
 from .operations import operation_request
+from .plan_changes import plan_change_record
 from .redaction import redact_mapping
+from .server_condition import server_condition
 from .signing import SignatureError, webhook_verify
 from .webhook_params import ValidationProblem, WebhookRequest, webhook_parse
 from .write_turns import write_turn
@@ -64,6 +66,18 @@ def _operation_answer(request: HttpRequest, op: Operation, status: int = 200) ->
     data = operation_json(op)
     data["status_url"] = request.build_absolute_uri(data["status_url"])
     return JsonResponse(data, status=status)
+
+
+def operation_answer(request: HttpRequest, op: Operation) -> JsonResponse:
+    """A status poll's answer: while unfinished, also why the panel will not answer soon,
+    so that WHMCS stops waiting at once (not on the webhook's answer: ingest stays lean)."""
+    data = operation_json(op)
+    data["status_url"] = request.build_absolute_uri(data["status_url"])
+    if not op.finished:
+        condition = server_condition(op.server)
+        if condition:
+            data["panel_condition"] = condition
+    return JsonResponse(data)
 
 
 def _event_answer(request: HttpRequest, event_id: str) -> JsonResponse | None:
@@ -114,19 +128,20 @@ def _webhook_accept(req: WebhookRequest) -> tuple[Operation, bool]:
     with write_turn(), transaction.atomic():
         # Checked inside the transaction: the rows it finds are the ones upserted.
         found = mirror_check(req)
-        server, service = mirror_upsert(req, found)
-        op, created = operation_request(
-            req.command,
-            server=server,
-            service=service,
-            secret=(req.service.password or "")
-            if req.command == Operation.Command.CHANGE_PASSWORD
-            else "",
-            source=Operation.Source.WEBHOOK,
-            requested_by=f"webhook {req.event_id}",
-            service_locked=True,  # mirror_check locked it, or mirror_upsert inserted it
-            service_created=service is not None and found.service is None,
-        )
+        if req.command == Operation.Command.CHANGE_PACKAGE:
+            # Read before the upsert moves the service to the product WHMCS changed it to.
+            plan_before = found.service.product.plan_name if found.service else ""
+            server, service = mirror_upsert(req, found)
+            op, created = plan_change_record(
+                server,
+                service,
+                plan_before=plan_before,
+                source=Operation.Source.WEBHOOK,
+                requested_by=f"webhook {req.event_id}",
+            )
+        else:
+            server, service = mirror_upsert(req, found)
+            op, created = _operation_accept(req, server, service, found)
         row_insert(
             WebhookEvent(
                 event_id=req.event_id,
@@ -137,6 +152,23 @@ def _webhook_accept(req: WebhookRequest) -> tuple[Operation, bool]:
             )
         )
     return op, created
+
+
+@sensitive_variables("req")
+def _operation_accept(req: WebhookRequest, server, service, found) -> tuple[Operation, bool]:
+    return operation_request(
+        req.command,
+        server=server,
+        service=service,
+        secret=(req.service.password or "")
+        if req.command == Operation.Command.CHANGE_PASSWORD
+        else "",
+        source=Operation.Source.WEBHOOK,
+        requested_by=f"webhook {req.event_id}",
+        service_locked=True,  # mirror_check locked it, or mirror_upsert inserted it
+        service_created=service is not None and found.service is None,
+        reason=(req.service.reason or "") if req.service else "",
+    )
 
 
 @require_GET
@@ -150,7 +182,7 @@ def operation_status(request: HttpRequest, operation_id: int) -> JsonResponse:
     op = Operation.objects.filter(pk=operation_id).first() if operation_id <= _MAX_ID else None
     if op is None:
         return json_error(404, f"no operation {operation_id}")
-    return _operation_answer(request, op)
+    return operation_answer(request, op)
 
 
 @lru_cache(maxsize=1)

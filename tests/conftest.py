@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.browser_fixtures",
     "tests.demo_fixtures",
     "tests.alert_receiver",
+    "tests.php_runner",
 ]
 
 

@@ -163,6 +163,13 @@ def test_a_later_success_hides_the_old_failure(client, service):
     assert "did not go through" not in page(client, service)
 
 
+def test_a_plan_change_owed_is_not_shown_to_the_client_as_a_failure(client, service):
+    OperationFactory(
+        service=service, command="ChangePackage", state="failed", result="change the plan"
+    )
+    assert "did not go through" not in page(client, service)
+
+
 def test_staff_see_that_they_view_a_clients_page(admin_client, service):
     html = admin_client.get(f"/client/services/{service.whmcs_id}/").content.decode()
     assert "You are viewing this client's page as staff." in html

@@ -1,6 +1,7 @@
 """The committed OpenAPI document describes the webhook and status endpoints as they answer."""
 
 import json
+import re
 import time
 
 import pytest
@@ -31,7 +32,7 @@ def test_the_document_is_openapi_3_1_with_valid_schemas():
 
 def test_every_documented_path_is_routed_and_every_route_is_documented():
     for path in openapi()["paths"]:
-        concrete = path.replace("{operation_id}", "7")
+        concrete = re.sub(r"\{\w+_id\}", "7", path).replace("{token}", "t0ken")
         try:
             resolve(concrete)
         except Resolver404:
@@ -39,6 +40,18 @@ def test_every_documented_path_is_routed_and_every_route_is_documented():
     for name in ("webhook", "operation-status", "webhook-openapi"):
         url = reverse(f"provisioning:{name}", **({"args": [7]} if "status" in name else {}))
         assert url.replace("/7/", "/{operation_id}/") in openapi()["paths"], url
+    for name, placeholder in (
+        ("whmcs-service", "service_id"),
+        ("whmcs-service-outcome", "service_id"),
+        ("whmcs-service-panel-login", "service_id"),
+        ("whmcs-server-panel-login", "server_id"),
+        ("whmcs-server-usage", "server_id"),
+        ("whmcs-server-accounts", "server_id"),
+    ):
+        url = reverse(f"provisioning:{name}", args=[7])
+        assert url.replace("/7/", f"/{{{placeholder}}}/") in openapi()["paths"], url
+    url = reverse("provisioning:panel-login-ticket", args=["t0ken"])
+    assert url.replace("t0ken", "{token}") in openapi()["paths"], url
 
 
 @pytest.mark.django_db

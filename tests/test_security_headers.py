@@ -84,11 +84,15 @@ def _views(patterns, prefix=""):
             yield prefix + str(entry.pattern), entry.callback
 
 
-def test_only_the_signed_webhook_is_exempt_from_csrf():
+def test_only_the_signed_webhook_endpoints_are_exempt_from_csrf():
     exempt = {
         route
         for route, view in _views(get_resolver().url_patterns)
         if getattr(view, "csrf_exempt", False)
     }
-    assert exempt == {"webhooks/whmcs/"}
+    assert exempt == {
+        "webhooks/whmcs/",
+        "webhooks/whmcs/services/<int:service_id>/panel-login/",
+        "webhooks/whmcs/servers/<int:server_id>/panel-login/",
+    }
     assert webhook_receive.csrf_exempt

@@ -1,62 +1,16 @@
 """The WHMCS side: the kaziwhmcs PHP server module, run by a plain-PHP runner as WHMCS
 would call it, against the live bridge, a real worker and the emulated panel."""
 
-import json
-import shutil
-import socket
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.conf import settings
 
 from provisioning.models import Operation, WebhookEvent
 from provisioning.signing import client_area_verify
-from tests.browser_fixtures import system_requirement
-
-ROOT = Path(__file__).resolve().parent.parent
-MODULE_DIR = ROOT / "whmcs" / "modules" / "servers" / "kaziwhmcs"
-RUNNER = ROOT / "tests" / "php" / "run_module_tests.php"
-SERVER_ID = "1"
-
-
-@pytest.fixture
-def php():
-    system_requirement("php-cli", shutil.which("php") is not None)
-    return shutil.which("php")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def run_scenario(php, tmp_path, scenario, panel, bridge_url, worker=None, **env) -> dict:
-    report = tmp_path / "report.json"
-    completed = subprocess.run(
-        [php, str(RUNNER), scenario],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "KAZI_BRIDGE_URL": bridge_url,
-            "KAZI_WEBHOOK_SECRET": settings.WEBHOOK_SECRET,
-            "KAZI_PANEL_URL": panel.url,
-            "KAZI_SERVER_ID": SERVER_ID,
-            "KAZI_REPORT": str(report),
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if completed.returncode != 0:
-        print(worker.output() if worker else "")
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert completed.stdout.strip().endswith(f"ok {scenario}")
-    return json.loads(report.read_text())
+from tests.php_runner import MODULE_DIR, RUNNER, free_port, run_scenario
 
 
 def test_every_php_file_is_valid_syntax(php):
@@ -97,6 +51,8 @@ def test_each_account_command_reaches_the_panel(php, tmp_path, live_server, work
         "Renew",
         "TerminateAccount",
     ]
+    suspend = Operation.objects.get(command="SuspendAccount")
+    assert suspend.request["reason"] == "Overdue on Activity"
     create = report["log"][0]
     assert create["request"]["params"]["password"] == "********"
     assert create["request"]["params"]["serverpassword"] == "********"

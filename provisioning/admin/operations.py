@@ -9,6 +9,7 @@ from django.utils.html import format_html
 
 from ..models import Attempt, Operation
 from ..operations import operation_retry
+from ..plan_changes import plan_change_mark_done
 from ..redaction import redact_mapping
 from .display import badge
 from .permissions import ReadOnly, who
@@ -45,7 +46,7 @@ class OperationAdmin(ReadOnly, admin.ModelAdmin):
     list_filter = ["state", "command", "server", "source", "created_at"]
     search_fields = ["service__domain", "service__domain_ascii", "=service__whmcs_id"]
     list_per_page = 100
-    actions = ["retry_operations"]
+    actions = ["retry_operations", "mark_plan_changes_done"]
     inlines = [AttemptInline]
     fields = [
         "command",
@@ -133,6 +134,9 @@ class OperationAdmin(ReadOnly, admin.ModelAdmin):
             if op.state != Operation.State.FAILED:
                 refused.append(f"#{op.pk} is {op.get_state_display().lower()}")
                 continue
+            if op.command == Operation.Command.CHANGE_PACKAGE:
+                refused.append(f"#{op.pk} is a plan change: change it on the panel, mark it done")
+                continue
             _, created = operation_retry(
                 op, source=Operation.Source.ADMIN, requested_by=who(request)
             )
@@ -144,3 +148,14 @@ class OperationAdmin(ReadOnly, admin.ModelAdmin):
         if refused:
             text += f"; not retried (only failed operations are): {', '.join(refused[:10])}"
         self.message_user(request, text + ".", messages.WARNING if refused else messages.SUCCESS)
+
+    @admin.action(
+        description="Mark plan change done (changed on the panel by hand)", permissions=["retry"]
+    )
+    def mark_plan_changes_done(self, request, queryset):
+        done = sum(plan_change_mark_done(op, admin=who(request)) for op in queryset)
+        skipped = queryset.count() - done
+        text = f"Plan changes marked done: {done}"
+        if skipped:
+            text += f"; {skipped} not a plan change still owed, left as they were"
+        self.message_user(request, text + ".", messages.WARNING if skipped else messages.SUCCESS)

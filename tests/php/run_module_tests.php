@@ -7,7 +7,8 @@
  * Environment: KAZI_BRIDGE_URL, KAZI_WEBHOOK_SECRET, KAZI_PANEL_URL (the i-MSCP
  * emulator, asked through its /_emulator/ control API), KAZI_SERVER_ID,
  * KAZI_REPORT (a JSON file this writes for pytest). Exit 0 when every check
- * passed; the failures are printed otherwise.
+ * passed; the failures are printed otherwise. The scenarios of the hooks and the
+ * admin area are in loop_scenarios.php.
  */
 
 require __DIR__ . '/whmcs_stubs.php';
@@ -20,7 +21,10 @@ register_shutdown_function(function () use ($configFile) {
     }
 });
 
+require __DIR__ . '/whmcs_runtime.php';
 require dirname(__DIR__, 2) . '/whmcs/modules/servers/kaziwhmcs/kaziwhmcs.php';
+require dirname(__DIR__, 2) . '/whmcs/modules/servers/kaziwhmcs/hooks.php';
+require __DIR__ . '/loop_scenarios.php';
 
 $failures = [];
 $report = [];
@@ -163,7 +167,7 @@ function scenario_lifecycle(): void
     check_same($params['password'], $customer['password'] ?? null, 'the panel has the WHMCS password');
     check_same('reseller1', $customer['reseller'] ?? null, 'the account belongs to the reseller');
 
-    check_same('success', kaziwhmcs_SuspendAccount($params), 'SuspendAccount');
+    check_same('success', kaziwhmcs_SuspendAccount($params + ['suspendreason' => 'Overdue on Activity']), 'SuspendAccount');
     check_same('disabled', panel_customer($domain)['status'], 'the account is suspended on the panel');
 
     check_same('success', kaziwhmcs_UnsuspendAccount($params), 'UnsuspendAccount');
@@ -230,7 +234,7 @@ function scenario_usage_update(): void
     check_same('success', kaziwhmcs_CreateAccount(service_params(['serviceid' => '43', 'domain' => 'bücher.example'])), 'create 43');
     // An account created before the bridge: the bridge does not know its service id.
     emulator('POST', 'seed', [
-        'customers' => [['domain' => 'legacy.example.net']],
+        'customers' => [['domain' => 'legacy.example.net', 'disk_limit_mib' => -1]],
         'usage' => [
             ['domain' => 'known.example.com', 'disk_bytes' => 120000000, 'bw_bytes' => 3000000],
             ['domain' => 'bücher.example', 'disk_bytes' => 5000000, 'bw_bytes' => 7000000],
@@ -245,11 +249,19 @@ function scenario_usage_update(): void
         51 => tblhosting_row(51, $server, 'legacy.example.net', 'Terminated'),
         60 => tblhosting_row(60, $server + 1, 'legacy.example.net'),
     ];
+    // No import yet: the answer is at once, writes nothing and queues the import.
+    check_same('success', kaziwhmcs_UsageUpdate(server_params_of()), 'UsageUpdate before any import');
+    check_same('0000-00-00 00:00:00', \WHMCS\Database\Capsule::$tables['tblhosting'][42]['lastupdate'], 'nothing written before an import');
+    wait_for(function () use ($server) {
+        $usage = \KaziWhmcs\bridge_read(\KaziWhmcs\config_load(), 'GET', "/webhooks/whmcs/servers/$server/usage/", null, 'usage');
+        return $usage['imported_at'] !== null;
+    }, 'the import the first UsageUpdate queued');
     check_same('success', kaziwhmcs_UsageUpdate(server_params_of()), 'UsageUpdate');
     $rows = \WHMCS\Database\Capsule::$tables['tblhosting'];
     // The plan's limits, 1,000 and 10,000 MiB, in decimal MB like the usage.
     check_same([120, 1049, 3, 10486], [$rows[42]['diskusage'], $rows[42]['disklimit'], $rows[42]['bwusage'], $rows[42]['bwlimit']], 'service 42 by its id');
-    check_same([0, 0, 1, 105], [\KaziWhmcs\limit_mb(0), \KaziWhmcs\limit_mb(-1), \KaziWhmcs\limit_mb('1'), \KaziWhmcs\limit_mb(100)], 'limits in MB: unlimited and disabled as 0');
+    check_same(-1, $rows[50]['disklimit'], 'a disabled limit (-1) is not written as unlimited (0)');
+    check_same([0, -1, 1, 105], [\KaziWhmcs\limit_mb(0), \KaziWhmcs\limit_mb(-1), \KaziWhmcs\limit_mb('1'), \KaziWhmcs\limit_mb(100)], 'limits in MB: unlimited 0, disabled -1');
     check_same([5, 7], [$rows[43]['diskusage'], $rows[43]['bwusage']], 'service 43 by its id (IDN domain)');
     check_same([9, 11], [$rows[50]['diskusage'], $rows[50]['bwusage']], 'service 50 by its domain');
     check_same([0, 0], [$rows[51]['diskusage'], $rows[51]['bwusage']], 'a terminated service keeps its figures');

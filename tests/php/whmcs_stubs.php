@@ -1,9 +1,10 @@
 <?php
 /**
  * The few parts of WHMCS the kaziwhmcs module uses, for the test runner:
- * the WHMCS constant, logModuleCall (recorded) and Capsule over an in-memory
- * tblhosting. Every PHP warning or notice is recorded too: the module must
- * raise none.
+ * the WHMCS constant, logModuleCall (recorded), Capsule over an in-memory
+ * tblhosting, and for the hooks add_hook, logActivity, WHMCS\Module\Queue and
+ * localAPI over in-memory services (whmcs_runtime.php). Every PHP warning or
+ * notice is recorded too: the module must raise none.
  */
 
 namespace WHMCS\Database {

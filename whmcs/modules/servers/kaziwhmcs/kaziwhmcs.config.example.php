@@ -12,8 +12,8 @@ return [
     'bridge_url' => 'https://bridge.example.net',
     // The bridge's WEBHOOK_SECRET, character for character.
     'webhook_secret' => 'change-me-to-the-bridge-webhook-secret',
-    // Seconds a command waits for the panel's outcome before answering
-    // "still running" (WHMCS's Module Queue then retries it). 0 to 300.
+    // Seconds a command waits for a first attempt at the panel before answering
+    // "still running" (the cron hook completes it later). 0 to 300.
     'wait_seconds' => 25,
     // Seconds a client-area link stays valid (ClientArea button).
     'link_seconds' => 600,
@@ -21,4 +21,13 @@ return [
     // PEM file to trust, for a bridge with a private CA.
     'verify_tls' => true,
     'ca_file' => '',
+    // After each WHMCS cron run (hooks.php): complete the Module Queue's kaziwhmcs
+    // items the bridge finished, and report the ones that failed. false turns it off.
+    'cron_hook' => true,
+    // A support department id: each failure the cron hook reports also opens a
+    // ticket there (0: the activity log only).
+    'failure_ticket_department' => 0,
+    // The email template sent once when the cron hook completes a late
+    // CreateAccount (WHMCS sends none on that path); '' sends nothing.
+    'welcome_email' => 'Hosting Account Welcome Email',
 ];

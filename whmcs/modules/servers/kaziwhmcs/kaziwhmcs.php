@@ -18,6 +18,7 @@ require_once __DIR__ . '/lib/log.php';
 require_once __DIR__ . '/lib/bridge.php';
 require_once __DIR__ . '/lib/links.php';
 require_once __DIR__ . '/lib/usage.php';
+require_once __DIR__ . '/lib/admin.php';
 
 function kaziwhmcs_MetaData()
 {
@@ -28,6 +29,12 @@ function kaziwhmcs_MetaData()
         'DefaultNonSSLPort' => '80',
         'DefaultSSLPort' => '443',
         'ServiceSingleSignOnLabel' => 'Open the hosting control panel',
+        'AdminSingleSignOnLabel' => 'Login to panel as the reseller',
+        // WHMCS's Server Sync tool (ListAccounts): accounts are told apart by domain, and
+        // a product by its "Package Name" (the i-MSCP hosting plan).
+        'ListAccountsUniqueIdentifierDisplayName' => 'Domain',
+        'ListAccountsUniqueIdentifierField' => 'domain',
+        'ListAccountsProductField' => 'configoption1',
     ];
 }
 
@@ -88,24 +95,68 @@ function kaziwhmcs_TestConnection(array $params)
 }
 
 /**
- * Ask the bridge for the panel's usage list and write it into tblhosting.
+ * The bridge's last usage import into tblhosting, at once (never cut off by wait_seconds).
  */
 function kaziwhmcs_UsageUpdate(array $params)
 {
-    list($text, $answer) = \KaziWhmcs\command_run('UsageUpdate', $params);
-    if ($text !== 'success') {
-        return $text;
-    }
-    $usage = is_array($answer) && isset($answer['usage']) && is_array($answer['usage']) ? $answer['usage'] : [];
-    try {
-        $updated = \KaziWhmcs\usage_store((int) \KaziWhmcs\id_value($params['serverid'] ?? null), $usage);
-    } catch (\Throwable $error) {
-        $text = 'kaziwhmcs: could not write the usage into tblhosting: ' . $error->getMessage();
-        \KaziWhmcs\log_call('UsageUpdate', ['entries' => count($usage)], '', $text, \KaziWhmcs\secrets_of($params, null));
-        return $text;
-    }
-    \KaziWhmcs\log_call('UsageUpdate', ['entries' => count($usage)], '', "tblhosting: $updated services updated", \KaziWhmcs\secrets_of($params, null));
-    return 'success';
+    return \KaziWhmcs\usage_update($params);
+}
+
+/**
+ * The protocol has no plan change: a clear error, and the bridge journals the change as
+ * owed (its dashboard lists it until an admin changed the plan on the panel).
+ */
+function kaziwhmcs_ChangePackage(array $params)
+{
+    return \KaziWhmcs\command_run('ChangePackage', $params)[0];
+}
+
+/**
+ * The bridge's view of the service on its admin page (quick; a note when the bridge is down).
+ */
+function kaziwhmcs_AdminServicesTabFields(array $params)
+{
+    return \KaziWhmcs\admin_tab_fields($params);
+}
+
+function kaziwhmcs_AdminCustomButtonArray()
+{
+    return [
+        'Open in the bridge' => 'OpenInBridge',
+        'Login to panel as client' => 'LoginAsClient',
+    ];
+}
+
+function kaziwhmcs_OpenInBridge(array $params)
+{
+    list($url, $error) = \KaziWhmcs\bridge_service_url($params);
+    return \KaziWhmcs\browser_send($url, $error);
+}
+
+/**
+ * Through the bridge's one-time login: the customer's password never reaches WHMCS's page.
+ */
+function kaziwhmcs_LoginAsClient(array $params)
+{
+    list($url, $error) = \KaziWhmcs\panel_login_url($params, 'LoginAsClient');
+    return \KaziWhmcs\browser_send($url, $error);
+}
+
+/**
+ * WHMCS's server list: log in to the panel as the reseller, through the bridge's one-time login.
+ */
+function kaziwhmcs_AdminSingleSignOn(array $params)
+{
+    list($url, $error) = \KaziWhmcs\panel_login_url($params, 'AdminSingleSignOn');
+    return $url === null ? ['success' => false, 'errorMsg' => $error] : ['success' => true, 'redirectTo' => $url];
+}
+
+/**
+ * WHMCS's Server Sync tool: the reseller's accounts on the panel.
+ */
+function kaziwhmcs_ListAccounts(array $params)
+{
+    return \KaziWhmcs\accounts_list($params);
 }
 
 function kaziwhmcs_ClientArea(array $params)

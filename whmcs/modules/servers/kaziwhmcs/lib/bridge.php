@@ -34,7 +34,7 @@ class BridgeError extends \RuntimeException
 /**
  * [HTTP status, body] of one request; a BridgeError when nothing came back.
  */
-function http_request(array $config, string $method, string $url, ?string $body, int $timeout): array
+function http_request(array $config, string $method, string $url, ?string $body, int $timeout, int $connectTimeout = CONNECT_TIMEOUT): array
 {
     $headers = array_merge(
         ['Accept: application/json', 'Expect:'],
@@ -51,7 +51,7 @@ function http_request(array $config, string $method, string $url, ?string $body,
         CURLOPT_URL => $url,
         CURLOPT_RETURNTRANSFER => true,
         CURLOPT_HTTPHEADER => $headers,
-        CURLOPT_CONNECTTIMEOUT => CONNECT_TIMEOUT,
+        CURLOPT_CONNECTTIMEOUT => min($connectTimeout, max(1, $timeout)),
         CURLOPT_TIMEOUT => max(1, $timeout),
         CURLOPT_FOLLOWLOCATION => false,
         CURLOPT_SSL_VERIFYPEER => $config['verify_tls'],
@@ -104,7 +104,7 @@ function body_excerpt(string $body): string
 /**
  * The JSON object of a 2xx answer; any other answer becomes a BridgeError saying what to do.
  */
-function answer_json(int $status, string $body, string $what): array
+function answer_data(int $status, string $body, string $what): array
 {
     $data = json_decode($body, true);
     $error = is_array($data) && isset($data['error']) && is_string($data['error']) ? $data['error'] : null;
@@ -156,10 +156,29 @@ function answer_json(int $status, string $body, string $what): array
             $body
         );
     }
+    return $data;
+}
+
+/**
+ * An operation's answer (webhook or status): the JSON object with its operation and state.
+ */
+function answer_json(int $status, string $body, string $what): array
+{
+    $data = answer_data($status, $body, $what);
     if (!isset($data['operation']) || !isset($data['state'])) {
         throw new BridgeError("The kaziwhmcs bridge's answer to $what has no operation or state: " . body_excerpt($body), true, $body);
     }
     return $data;
+}
+
+/**
+ * One signed request to another endpoint of the bridge ($path below bridge_url); its JSON.
+ */
+function bridge_read(array $config, string $method, string $path, ?array $payload, string $what, int $timeout = POST_TIMEOUT, int $connectTimeout = CONNECT_TIMEOUT): array
+{
+    $body = $payload === null ? null : json_body($payload);
+    list($status, $raw) = http_request($config, $method, $config['bridge_url'] . $path, $body, $timeout, $connectTimeout);
+    return answer_data($status, $raw, $what);
 }
 
 /**
@@ -196,6 +215,9 @@ function operation_wait(array $config, string $command, array $answer, string $r
     $url = status_url($config, (string) ($answer['status_url'] ?? ''));
     $what = "the status of $command (operation {$answer['operation']})";
     while (!in_array($answer['state'], FINISHED_STATES, true)) {
+        if (!waiting_helps($answer)) {
+            break;
+        }
         $left = $deadline - microtime(true);
         if ($left <= 0) {
             break;
@@ -216,8 +238,18 @@ function operation_wait(array $config, string $command, array $answer, string $r
 }
 
 /**
+ * Waiting only helps while a first attempt runs: a retrying operation waits for its
+ * backoff, and a panel the bridge reports unreachable or paused will not answer soon.
+ */
+function waiting_helps(array $answer): bool
+{
+    return $answer['state'] !== 'retrying' && empty($answer['panel_condition']);
+}
+
+/**
  * What WHMCS shows: "success", the panel's or the bridge's error text, or the
- * "still running" message that makes WHMCS's Module Queue retry the command.
+ * "still running" message (WHMCS keeps the command in its Module Queue, and the
+ * cron hook completes it there once the bridge has the outcome).
  */
 function outcome_text(string $command, array $answer): string
 {
@@ -235,9 +267,12 @@ function outcome_text(string $command, array $answer): string
     if ($result !== '' && $answer['state'] === 'retrying') {
         $detail .= ", last error: $result";
     }
+    if (!empty($answer['panel_condition']) && is_string($answer['panel_condition'])) {
+        $detail .= ', ' . $answer['panel_condition'];
+    }
     return "$command queued as operation {$answer['operation']}, still running at the kaziwhmcs bridge "
-        . "($detail). Retry it later (WHMCS's Module Queue does): the retry reports the outcome "
-        . 'without running the command twice.';
+        . "($detail). The bridge keeps trying; WHMCS is updated automatically within a cron run "
+        . 'of the outcome (a manual retry reports it too, without running the command twice).';
 }
 
 /**

@@ -10,7 +10,7 @@ if (!defined('WHMCS')) {
     die('This file cannot be accessed directly');
 }
 
-const SERVICE_COMMANDS = ['CreateAccount', 'SuspendAccount', 'UnsuspendAccount', 'TerminateAccount', 'ChangePassword'];
+const SERVICE_COMMANDS = ['CreateAccount', 'SuspendAccount', 'UnsuspendAccount', 'TerminateAccount', 'ChangePassword', 'ChangePackage'];
 const CONTACT_FIELDS = [
     'firstname', 'lastname', 'companyname', 'email', 'address1', 'address2',
     'city', 'state', 'postcode', 'countryname', 'phonenumber',
@@ -120,6 +120,9 @@ function contract_params(string $command, array $params): array
     ];
     if ($command === 'CreateAccount' || $command === 'ChangePassword') {
         $service['password'] = text_value($params['password'] ?? null);
+    }
+    if ($command === 'SuspendAccount') {
+        $service['suspendreason'] = text_value($params['suspendreason'] ?? null);
     }
     $details = $params['clientsdetails'] ?? null;
     if (is_array($details)) {

@@ -1,6 +1,7 @@
 <?php
 /**
- * Writing the panel's disk and bandwidth figures into WHMCS's tblhosting.
+ * Writing the panel's disk and bandwidth figures into WHMCS's tblhosting: the bridge's
+ * last import (its daily schedule), answered at once.
  */
 
 namespace KaziWhmcs;
@@ -33,12 +34,13 @@ function domain_key(string $domain): string
 const MB_PER_MIB = 1.048576;
 
 /**
- * A panel limit (MiB) as tblhosting's decimal MB; 0 (unlimited) and -1 (disabled) as 0.
+ * A panel limit (MiB) as tblhosting's decimal MB: 0 is unlimited there too, and -1
+ * (disabled on the panel) stays -1: written as 0 it would read "unlimited".
  */
 function limit_mb($mib): int
 {
-    $mib = (int) $mib;
-    return $mib <= 0 ? 0 : (int) round($mib * MB_PER_MIB);
+    $mib = (int) ($mib ?? 0);
+    return $mib <= 0 ? max(-1, $mib) : (int) round($mib * MB_PER_MIB);
 }
 
 function usage_fields(array $entry, string $now): array
@@ -109,4 +111,37 @@ function usage_store(int $serverId, array $entries, ?string $now = null): int
         Capsule::table('tblhosting')->where('id', $id)->update($fields);
     }
     return count($updates);
+}
+
+/**
+ * UsageUpdate: the bridge's last import into tblhosting, at once (the bridge queues a
+ * fresh import itself when that one is over a day old); returns the text for WHMCS.
+ */
+function usage_update(array $params): string
+{
+    $config = null;
+    $serverId = id_value($params['serverid'] ?? null);
+    try {
+        $config = config_load();
+        if ($serverId === null) {
+            throw new ConfigError('kaziwhmcs: UsageUpdate without a server id');
+        }
+        $answer = bridge_read($config, 'GET', "/webhooks/whmcs/servers/$serverId/usage/", null, 'the last usage import');
+        $usage = is_array($answer['usage'] ?? null) ? $answer['usage'] : [];
+        $imported = isset($answer['imported_at']) ? strtotime((string) $answer['imported_at']) : false;
+        $updated = $imported === false ? 0 : usage_store($serverId, $usage, date('Y-m-d H:i:s', $imported));
+        $text = 'success';
+        $note = $imported === false ? 'no import yet' : "tblhosting: $updated services updated from the import of {$answer['imported_at']}";
+        if (!empty($answer['refresh_operation'])) {
+            $note .= "; a fresh import is queued (operation {$answer['refresh_operation']})";
+        }
+    } catch (ConfigError | BridgeError $error) {
+        $text = $error->getMessage();
+        $note = $text;
+    } catch (\Throwable $error) {
+        $text = 'kaziwhmcs: could not write the usage into tblhosting: ' . $error->getMessage();
+        $note = $text;
+    }
+    log_call('UsageUpdate', ['serverid' => $serverId], '', $note, secrets_of($params, $config));
+    return $text;
 }
