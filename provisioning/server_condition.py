@@ -18,7 +18,8 @@ def server_condition(server: Server, now: datetime | None = None) -> str:
     """Why the panel will not answer soon ("" when nothing says so)."""
     now = now or timezone.now()
     if server.paused_until is not None and server.paused_until > now:
-        return f"the panel refuses the bridge until {server.paused_until:%H:%M:%S} UTC: {server.pause_reason}"
+        until = f"{server.paused_until:%H:%M:%S} UTC"
+        return f"the panel refuses the bridge until {until}: {server.pause_reason}"
     failing = (
         Operation.objects.filter(
             server=server, state=Operation.State.RETRYING, updated_at__gte=now - RECENT_FAILURE
