@@ -209,15 +209,18 @@ def _count(result: SoakResult, emulator: Emulator) -> None:
     result.superseded = states["superseded"]
     result.unfinished = sum(states[s] for s in Operation.UNFINISHED)
     result.retried = Operation.objects.filter(attempts__gt=1).count()
-    # Creating is the one action that is not idempotent on the panel: a create applied
-    # twice for one domain (or refused because the account existed) is a duplicate.
-    # Suspend/unsuspend/terminate repeated after an unknown outcome change nothing more;
-    # they are counted apart.
+    # Creating is the one action that is not idempotent on the panel: a create that
+    # succeeded twice for one domain is a duplicate. A create sent again after an unknown
+    # outcome, refused because the account existed and then adopted, changed nothing;
+    # so did suspend/unsuspend/terminate repeated after an unknown outcome: both are
+    # counted apart.
     applied = Counter()
     for entry in emulator.state.requests:
         domain = entry["fields"].get("domain")
-        if entry["answer"] == "success" or "already exists" in (entry["answer"] or ""):
+        if entry["answer"] == "success":
             applied[(domain, entry["action"])] += 1
+        elif entry["action"] == "create" and "already exists" in (entry["answer"] or ""):
+            result.repeated += 1
     wanted = Counter(
         (domain, command.removesuffix("Account").lower())
         for domain, command, request in Operation.objects.filter(state="succeeded").values_list(
