@@ -154,6 +154,10 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 # The panel (see shared protocol): account creation is slow, so the read timeout is generous.
 PANEL_CONNECT_TIMEOUT = env.float("PANEL_CONNECT_TIMEOUT", default=5.0)
 PANEL_READ_TIMEOUT = env.float("PANEL_READ_TIMEOUT", default=60.0)
+# Calls in flight to one panel at most, across all workers and hosts (a server may set its
+# own); and how many calls in a row that cannot reach a panel pause its queue.
+PANEL_MAX_CONCURRENCY = env.int("PANEL_MAX_CONCURRENCY", default=2)
+PANEL_PAUSE_AFTER_FAILURES = env.int("PANEL_PAUSE_AFTER_FAILURES", default=3)
 
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
 WEBHOOK_TIMESTAMP_TOLERANCE = env.int("WEBHOOK_TIMESTAMP_TOLERANCE", default=300)

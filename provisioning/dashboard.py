@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from .models import Attempt, Incident, Operation, Server, Service
+from .panel_access import server_pause_text
 from .panel_metrics import median_latency_by_server
 from .plan_changes import plan_changes_owed
 from .reliability import reconcile_last_report, suspensions_owed_operations
@@ -109,6 +110,22 @@ def servers_failing(now: datetime) -> Section:
             alert=True,
         )
         for server in servers
+    ]
+    return section
+
+
+def servers_paused(now: datetime) -> Section:
+    """Panels the bridge does not call for now: a lock-out, or too many failed calls."""
+    paused = list(Server.objects.filter(paused_until__gt=now).order_by("paused_until")[:10])
+    section = Section("Servers the bridge waits for", empty="None.")
+    section.rows += [
+        Row(
+            str(server),
+            server_pause_text(server, now)[:160],
+            reverse("admin:provisioning_server_change", args=[server.pk]),
+            alert=True,
+        )
+        for server in paused
     ]
     return section
 
@@ -222,6 +239,7 @@ SECTIONS: list[Callable[[datetime], Section]] = [
     operations_last_day,
     oldest_unfinished,
     servers_failing,
+    servers_paused,
     billing_suspended_panel_active,
     plan_changes_owed_section,
     last_reconciliation,

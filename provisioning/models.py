@@ -52,6 +52,16 @@ class Server(models.Model):
         null=True, blank=True, editable=False, help_text="No call to the panel before then."
     )
     pause_reason = models.TextField(blank=True, editable=False)
+    unreachable_in_row = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Calls in a row that could not reach the panel."
+    )
+    max_concurrency = models.PositiveSmallIntegerField(
+        "calls in flight at most",
+        null=True,
+        blank=True,
+        help_text="Calls to this panel at once, across all workers and hosts. Empty: "
+        "PANEL_MAX_CONCURRENCY.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -345,3 +355,14 @@ from .monitoring_models import (  # noqa: E402,F401
     PanelLatencyTotal,
     WorkerHeartbeat,
 )
+
+
+class PanelSlot(models.Model):
+    """A lease on one of a server's call slots, held while a worker talks to the panel."""
+
+    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="slots")
+    holder = models.CharField(max_length=100)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.holder} on server {self.server_id}"

@@ -19,6 +19,7 @@ from .lean_rows import row_insert
 from .models import Attempt, Operation, Server, Service
 from .panel_access import server_turn
 from .panel_commands import CommandResult, command_apply, command_execute, command_refused
+from .panel_slots import slot_release, slot_take
 from .redaction import MASK, redact_text
 from .superseding import operations_supersede
 
@@ -307,8 +308,19 @@ def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
     if resume_at is not None:
         _defer(op, resume_at)
         return None
-    if not _claim(op, now):
-        return None
+    slot = slot_take(op.server, f"operation #{op.pk}", now)
+    if slot is None:
+        return None  # the panel has its fill of calls: the next slot freed brings it back
+    try:
+        if not _claim(op, now):
+            return None
+        return _attempt(op)
+    finally:
+        slot_release(slot)
+        _server_queue_resume(op.server_id, op.pk)
+
+
+def _attempt(op: Operation) -> str:
     started = timezone.now()
     try:
         outcome = command_execute(op)
@@ -322,6 +334,31 @@ def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
             op, PanelTransientError("Internal error in the bridge (see its log)"), started
         )
     return _finish_succeeded(op, outcome, started)
+
+
+def _server_queue_resume(server_id: int, done_id: int) -> None:
+    """Hand a freed slot on: queue the server's oldest operation that is due and next in
+    its service's line (maybe one a full server sent away)."""
+    now = timezone.now()
+    waiting = (
+        Operation.objects.filter(server_id=server_id, state__in=(State.QUEUED, State.RETRYING))
+        .filter(Q(next_attempt_at=None) | Q(next_attempt_at__lte=now))
+        .exclude(pk=done_id)
+        .exclude(
+            Exists(
+                Operation.objects.filter(
+                    service_id=OuterRef("service_id"),
+                    state__in=Operation.UNFINISHED,
+                    id__lt=OuterRef("id"),
+                )
+            )
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    if waiting is not None:
+        operation_enqueue(waiting)
 
 
 def _defer(op: Operation, resume_at: datetime) -> None:

@@ -6,9 +6,9 @@ failed one only when a good login follows in the same panel session (protocol,
 worker and host:
 - `login_debt`: a panel session in which a login failed and no good login followed.
   Every call is made in it until one gets in, which clears the panel's count.
-- `paused_until` / `pause_reason`: the panel locked the address out until then. No
-  operation calls before that; afterwards one operation at a time probes, and the others
-  follow once it got in."""
+- `paused_until` / `pause_reason`: the panel locked the address out until then, or could
+  not be reached several calls in a row (`unreachable_in_row`). No operation calls before
+  that; afterwards one operation at a time probes, and the others follow once it got in."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,19 +16,46 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .imscp.client import PanelTarget
 from .imscp.errors import PanelError, PanelLockedOut, PanelLoginRefused, PanelTransientError
 from .models import Operation, Server
+from .panel_slots import panel_slot
 
 # Past the time the panel names: its clock and ours may differ by a second.
 LOCK_MARGIN = timedelta(seconds=2)
+# A panel that cannot be reached pauses its queue for a minute, doubling up to an hour.
+UNREACHABLE_PAUSE = timedelta(minutes=1)
+UNREACHABLE_PAUSE_MAX = timedelta(hours=1)
 
 
 @contextmanager
-def panel_access(server: Server) -> Iterator[PanelTarget]:
-    """The target to call the panel with; what the calls teach is recorded on the server."""
+def panel_access(server: Server, *, slot_held: bool = False) -> Iterator[PanelTarget]:
+    """The target to call the panel with; what the calls teach is recorded on the server.
+
+    An operation's worker has checked the server's pause and holds a slot (`slot_held`);
+    any other caller is refused while the server is paused and waits for a slot."""
+    if slot_held:
+        yield from _access(server)
+        return
+    if paused := server_pause_text(server):
+        raise PanelTransientError(paused)
+    with panel_slot(server, "the bridge"):
+        yield from _access(server)
+
+
+def server_pause_text(server: Server, now: datetime | None = None) -> str:
+    """Why the bridge does not call the panel now, or "" when it does."""
+    if server.paused_until is None or server.paused_until <= (now or timezone.now()):
+        return ""
+    return f"The bridge waits for the panel until {server.paused_until:%H:%M:%S} UTC: " + (
+        server.pause_reason
+    )
+
+
+def _access(server: Server) -> Iterator[PanelTarget]:
     target = PanelTarget.for_server(server, session=server.login_debt)
     try:
         yield target
@@ -37,6 +64,8 @@ def panel_access(server: Server) -> Iterator[PanelTarget]:
             _debt_record(server, exc.session)
         if isinstance(exc, PanelLockedOut):
             server_pause(server, timedelta(seconds=exc.seconds) + LOCK_MARGIN, exc.message)
+        elif isinstance(exc, PanelTransientError) and exc.unreachable:
+            _unreachable_record(server, exc.message)
         elif not isinstance(exc, (PanelLoginRefused, PanelTransientError)):
             _got_in(server, target.session)  # a refusal of the action: the login worked
         raise
@@ -49,17 +78,29 @@ def _debt_record(server: Server, session: str) -> None:
     server.login_debt = session
 
 
+def _unreachable_record(server: Server, message: str) -> None:
+    """One more call that did not reach the panel; enough in a row pause its queue."""
+    Server.objects.filter(pk=server.pk).update(unreachable_in_row=F("unreachable_in_row") + 1)
+    in_row = Server.objects.values_list("unreachable_in_row", flat=True).get(pk=server.pk)
+    server.unreachable_in_row = in_row
+    beyond = in_row - settings.PANEL_PAUSE_AFTER_FAILURES
+    if beyond >= 0:
+        duration = min(UNREACHABLE_PAUSE * 2 ** min(beyond, 10), UNREACHABLE_PAUSE_MAX)
+        server_pause(server, duration, f"{in_row} calls in a row could not reach it: {message}")
+
+
 def _got_in(server: Server, session: str) -> None:
     """A call got past the panel's login: the debt it was made in is paid, a pause over."""
-    if not session and server.paused_until is None:
+    if not session and server.paused_until is None and not server.unreachable_in_row:
         return
     with transaction.atomic():
         row = (
             Server.objects.select_for_update()
-            .only("login_debt", "paused_until", "pause_reason")
+            .only("login_debt", "paused_until", "pause_reason", "unreachable_in_row")
             .get(pk=server.pk)
         )
-        changed = []
+        changed = ["unreachable_in_row"]
+        row.unreachable_in_row = 0
         if session and row.login_debt == session:
             row.login_debt = ""
             changed.append("login_debt")
@@ -72,19 +113,16 @@ def _got_in(server: Server, session: str) -> None:
             ).update(next_attempt_at=timezone.now())
             row.paused_until, row.pause_reason = None, ""
             changed += ["paused_until", "pause_reason"]
-        if changed:
-            row.save(update_fields=changed)
-    server.login_debt, server.paused_until, server.pause_reason = "", None, ""
+        row.save(update_fields=changed)
+    server.login_debt, server.paused_until, server.pause_reason = row.login_debt, None, ""
+    server.unreachable_in_row = 0
 
 
 def server_pause(server: Server, duration: timedelta, reason: str) -> datetime:
-    """No operation calls the panel for `duration` (a later end wins); returns the end."""
+    """No operation calls the panel for `duration` (the panel's latest word wins, and ends
+    a probe's turn); returns the end."""
     until = timezone.now() + duration
-    with transaction.atomic():
-        row = Server.objects.select_for_update().only("paused_until").get(pk=server.pk)
-        if row.paused_until is not None and row.paused_until > until:
-            until = row.paused_until
-        Server.objects.filter(pk=server.pk).update(paused_until=until, pause_reason=reason)
+    Server.objects.filter(pk=server.pk).update(paused_until=until, pause_reason=reason)
     server.paused_until, server.pause_reason = until, reason
     return until
 

@@ -176,7 +176,7 @@ _EXECUTORS = {
 
 
 def command_execute(op: Operation) -> CommandResult:
-    with panel_access(op.server) as target:
+    with panel_access(op.server, slot_held=True) as target:
         return _EXECUTORS[op.command](op, target)
 
 

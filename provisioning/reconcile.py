@@ -58,9 +58,6 @@ def _panel_state(server: Server, service: Service) -> str | None:
 
 def server_compare(server: Server, progress: Progress | None = None) -> ServerDrift:
     drift = ServerDrift(server_id=server.whmcs_id, name=str(server))
-    if server.paused_until is not None and server.paused_until > timezone.now():
-        drift.error = f"the panel refuses the bridge for now ({server.pause_reason}): not compared"
-        return drift
     try:
         with panel_access(server) as target:
             found = account_list(server, target)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from .models import Operation, Server
+from .panel_access import server_pause_text
 
 # A transient failure this recent on another operation of the server says the panel is
 # down now; an older one says nothing about the next call.
@@ -17,9 +18,8 @@ RECENT_FAILURE = timedelta(minutes=5)
 def server_condition(server: Server, now: datetime | None = None) -> str:
     """Why the panel will not answer soon ("" when nothing says so)."""
     now = now or timezone.now()
-    if server.paused_until is not None and server.paused_until > now:
-        until = f"{server.paused_until:%H:%M:%S} UTC"
-        return f"the panel refuses the bridge until {until}: {server.pause_reason}"
+    if paused := server_pause_text(server, now):
+        return paused
     failing = (
         Operation.objects.filter(
             server=server, state=Operation.State.RETRYING, updated_at__gte=now - RECENT_FAILURE

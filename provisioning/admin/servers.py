@@ -8,10 +8,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.timesince import timesince
-from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 
 from ..account_lists import NoTrustedList, account_entries
@@ -19,6 +17,7 @@ from ..account_sync import ImportProblem, account_sync_report, accounts_import
 from ..imscp.client import panel_base_url
 from ..imscp.errors import PanelError
 from ..models import Client, Operation, Product, Server, Service
+from ..panel_access import server_pause_text
 from ..panel_login import panel_login_record, panel_login_response
 from ..service_actions import server_connection_test, server_usage_import
 from .permissions import require_permission, who
@@ -48,6 +47,7 @@ class ServerForm(forms.ModelForm):
             "verify_tls",
             "ca_bundle",
             "endpoint_path",
+            "max_concurrency",
             "reseller_username",
         ]
 
@@ -103,6 +103,7 @@ class ServerAdmin(admin.ModelAdmin):
                     "verify_tls",
                     "ca_bundle",
                     "endpoint_path",
+                    "max_concurrency",
                 ]
             },
         ),
@@ -115,9 +116,7 @@ class ServerAdmin(admin.ModelAdmin):
 
     @admin.display(description="Calls to the panel")
     def pause(self, server: Server) -> str:
-        if server.paused_until is None:
-            return "Not paused."
-        return f"Paused until {localize(localtime(server.paused_until))}: {server.pause_reason}"
+        return server_pause_text(server) or "Not paused."
 
     def get_queryset(self, request: HttpRequest):
         return (

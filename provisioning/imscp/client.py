@@ -142,13 +142,19 @@ def _post(target: PanelTarget, action: str, fields: dict[str, str]) -> requests.
         response.encoding = response.encoding or "utf-8"
         _ = response.text  # read (and gunzip) now so a broken body is a transient error here
     except requests.ConnectTimeout:
-        raise PanelTransientError("Cannot connect to the panel: connection timed out") from None
+        raise PanelTransientError(
+            "Cannot connect to the panel: connection timed out", unreachable=True
+        ) from None
     except requests.exceptions.SSLError as exc:
-        raise PanelTransientError(f"TLS error talking to the panel: {_reason(exc)}") from None
+        raise PanelTransientError(
+            f"TLS error talking to the panel: {_reason(exc)}", unreachable=True
+        ) from None
     except requests.ConnectionError as exc:
         sent = not _refused_before_sending(exc)
         raise PanelTransientError(
-            f"Connection to the panel failed: {_reason(exc)}", outcome_unknown=sent
+            f"Connection to the panel failed: {_reason(exc)}",
+            outcome_unknown=sent,
+            unreachable=True,
         ) from None
     except requests.Timeout:
         raise PanelTransientError(
@@ -265,7 +271,9 @@ def customer_login_check(target: PanelTarget, login: str, password: str) -> str:
             allow_redirects=False,
         )
     except requests.RequestException as exc:
-        raise PanelTransientError(f"Panel login check failed: {_reason(exc)}") from None
+        raise PanelTransientError(
+            f"Panel login check failed: {_reason(exc)}", unreachable=True
+        ) from None
     if response.status_code in (301, 302, 303):
         location = response.headers.get("Location", "")
         if "/client/" in location:

@@ -203,6 +203,7 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             entry["status"], entry["answer"] = status, body
         self._send(status, body)
+        entry["ended"] = state.clock()
 
     def _session_id(self) -> str:
         if not hasattr(self, "session_id"):

@@ -25,11 +25,13 @@ class PanelLoginRefused(PanelPermanentError):
 
 
 class PanelTransientError(PanelError):
-    """Worth another attempt. `outcome_unknown`: the panel may have acted already."""
+    """Worth another attempt. `outcome_unknown`: the panel may have acted already;
+    `unreachable`: the call did not reach the panel or got no answer from it."""
 
-    def __init__(self, message: str, *, outcome_unknown: bool = False):
+    def __init__(self, message: str, *, outcome_unknown: bool = False, unreachable: bool = False):
         super().__init__(message)
         self.outcome_unknown = outcome_unknown
+        self.unreachable = unreachable
 
 
 class PanelLockedOut(PanelTransientError):
