@@ -7,7 +7,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .domains import domain_ascii
-from .gc_pause import gc_paused
 from .imscp.answers import UsageEntry
 from .models import Server, Service, UsageSample
 
@@ -18,7 +17,6 @@ BATCH_SIZE = 2000
 PG_BATCH_SIZE = 20_000
 
 
-@gc_paused()
 def usage_entries_json(server: Server, entries: list[UsageEntry]) -> list[dict]:
     """The panel's list as the status endpoint reports it, with the WHMCS service id
     where the bridge knows the domain on this server."""
@@ -40,7 +38,6 @@ def usage_entries_json(server: Server, entries: list[UsageEntry]) -> list[dict]:
     return rows
 
 
-@gc_paused()
 def usage_import(server: Server, rows: list[dict], now: datetime) -> int:
     """Write disk and bandwidth figures to the server's services, and each one's sample
     for the day (a second import the same day replaces it); returns how many services.

@@ -47,18 +47,5 @@ def post_raw(client, raw: bytes, headers: dict, path="/webhooks/whmcs/"):
     )
 
 
-def post_to_view(view, raw: bytes):
-    """A signed webhook handed straight to a view outside the bridge's URLs (a benchmark's)."""
-    from django.test import RequestFactory
-
-    request = RequestFactory().post(
-        "/webhooks/whmcs/",
-        data=raw,
-        content_type="application/json",
-        headers={k: v for k, v in signed_headers(raw).items() if k != "Content-Type"},
-    )
-    return view(request)
-
-
 def get_status(client, url: str, now: float | None = None):
     return client.get(url, headers=webhook_headers(b"", now))

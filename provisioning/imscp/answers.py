@@ -3,7 +3,6 @@
 import re
 from typing import NamedTuple
 
-from ..gc_pause import gc_paused
 from . import phpserial
 from .errors import (
     PanelLockedOut,
@@ -82,7 +81,6 @@ def answer_check(action: str, status: int, body: str, *, login_only: bool = Fals
     )
 
 
-@gc_paused()
 def usage_parse(status: int, body: str) -> list[UsageEntry]:
     """The usageupdate answer: a PHP-serialized list, or `success` for no customer."""
     text = body.strip()

@@ -228,9 +228,14 @@ def changepw(target: PanelTarget, login: str, password: str) -> None:
     _call(target, "changepw", {"admin_name": login, "admin_pass": password})
 
 
-def usageupdate(target: PanelTarget) -> list[UsageEntry]:
+def usage_answer(target: PanelTarget) -> tuple[int, str]:
+    """The usageupdate answer as it came (HTTP status, body), before it is read."""
     response = _post(target, "usageupdate", {})
-    return usage_parse(response.status_code, response.text)
+    return response.status_code, response.text
+
+
+def usageupdate(target: PanelTarget) -> list[UsageEntry]:
+    return usage_parse(*usage_answer(target))
 
 
 def connection_test(target: PanelTarget) -> None:
