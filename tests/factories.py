@@ -62,3 +62,22 @@ class OperationFactory(factory.django.DjangoModelFactory):
     source = Operation.Source.ADMIN
     created_at = factory.Faker("date_time", tzinfo=__import__("datetime").timezone.utc)
     updated_at = factory.SelfAttribute("created_at")
+
+
+def changed_password_services(server, panel, domains) -> list[Service]:
+    """Active accounts the bridge made whose customers since changed their passwords on
+    the panel: a customer login with the password the bridge holds is refused."""
+    made = []
+    for domain in domains:
+        panel.state.seed_customer(domain, reseller="reseller1", password="Changed-on-panel-1")
+        made.append(
+            ServiceFactory(
+                server=server,
+                domain=domain,
+                domain_ascii=domain,
+                status=Service.Status.ACTIVE,
+                on_panel=True,
+                password="Old-password-1",
+            )
+        )
+    return made

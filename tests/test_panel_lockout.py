@@ -15,7 +15,7 @@ from provisioning.models import Attempt, Operation, Server
 from provisioning.operations import operation_run
 from provisioning.panel_access import panel_access, server_turn
 from provisioning.reconcile import reconcile_run
-from tests.factories import ServiceFactory
+from tests.factories import changed_password_services
 from tests.operation_requests import queued
 from tests.panel_fixtures import plugin_post
 
@@ -26,22 +26,9 @@ START = 1_900_000_000
 
 @pytest.fixture
 def services(server, panel):
-    """Three active accounts the bridge made; their customers changed their passwords."""
-    made = []
-    for name in ("a", "b", "c"):
-        domain = f"{name}.example.com"
-        panel.state.seed_customer(domain, reseller="reseller1", password="Changed-on-panel-1")
-        made.append(
-            ServiceFactory(
-                server=server,
-                domain=domain,
-                domain_ascii=domain,
-                status="active",
-                on_panel=True,
-                password="Old-password-1",
-            )
-        )
-    return made
+    return changed_password_services(
+        server, panel, ["a.example.com", "b.example.com", "c.example.com"]
+    )
 
 
 def test_failed_customer_logins_leave_no_count_behind(services, server, panel):

@@ -7,7 +7,7 @@ import pytest
 from provisioning.models import Operation
 from provisioning.operations import operation_request
 from provisioning.reconcile import reconcile_run
-from tests.factories import ServerFactory, ServiceFactory
+from tests.factories import ServerFactory, changed_password_services
 from tests.worker_fixtures import Worker, wait_until
 
 pytestmark = [pytest.mark.e2e]
@@ -17,20 +17,7 @@ def test_reconciliations_with_changed_passwords_beside_busy_workers(
     transactional_db, panel, tmp_path
 ):
     server = ServerFactory(hostname=panel.host_port)
-    services = []
-    for n in range(12):
-        domain = f"w{n}.example.com"
-        panel.state.seed_customer(domain, reseller="reseller1", password="Changed-on-panel-1")
-        services.append(
-            ServiceFactory(
-                server=server,
-                domain=domain,
-                domain_ascii=domain,
-                status="active",
-                on_panel=True,
-                password="Old-password-1",
-            )
-        )
+    services = changed_password_services(server, panel, [f"w{n}.example.com" for n in range(12)])
     workers = [Worker(tmp_path / f"host{n}.log", Q_WORKERS="2") for n in range(2)]
     reports = []
     try:
