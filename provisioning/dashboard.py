@@ -13,7 +13,11 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from .models import Operation, Server, Service
-from .reliability import reconcile_last_report, suspensions_owed_operations
+from .reliability import (
+    accounts_left_behind_operations,
+    reconcile_last_report,
+    suspensions_owed_operations,
+)
 
 State = Operation.State
 
@@ -126,6 +130,26 @@ def billing_suspended_panel_active(now: datetime) -> Section:
     )
 
 
+def accounts_left_behind(now: datetime) -> Section:
+    left = accounts_left_behind_operations()
+    count = left.count()
+    section = Section("Accounts on a server the service left", empty="None.")
+    if count:
+        url = _changelist("operation", command__exact=Operation.Command.CREATE)
+        section.rows.append(Row("Accounts to clean up by hand", count, url, alert=True))
+    for op in left.select_related("service", "server").order_by("id")[:10]:
+        made = "created" if op.state == State.SUCCEEDED else "maybe created (outcome unknown)"
+        section.rows.append(
+            Row(
+                f"{op.service.domain} on {op.server}",
+                f"{made} by #{op.pk}",
+                reverse("admin:provisioning_operation_change", args=[op.pk]),
+                alert=True,
+            )
+        )
+    return section
+
+
 def last_reconciliation(now: datetime) -> Section:
     report = reconcile_last_report()
     section = Section(
@@ -154,6 +178,7 @@ SECTIONS: list[Callable[[datetime], Section]] = [
     oldest_unfinished,
     servers_failing,
     billing_suspended_panel_active,
+    accounts_left_behind,
     last_reconciliation,
 ]
 

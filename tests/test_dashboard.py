@@ -86,7 +86,7 @@ def test_the_admin_index_shows_every_section_in_a_constant_number_of_queries(adm
         page = admin_client.get(reverse("admin:index")).content.decode()
     for built in dashboard_sections():
         assert built.title.replace(",", "") in page.replace(",", "")
-    assert len(SECTIONS) == 6
+    assert len(SECTIONS) == 7
     OperationFactory.create_batch(30, state="failed")
     ServerFactory.create_batch(5, last_test_ok=False)
     with CaptureQueriesContext(connection) as many:
