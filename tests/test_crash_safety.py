@@ -19,6 +19,14 @@ pytestmark = [pytest.mark.e2e]
 SHORT = {"Q_TIMEOUT": "2", "Q_RETRY": "14"}
 
 
+def create_requested(panel, domain: str) -> Operation:
+    service = ServiceFactory(server__hostname=panel.host_port, domain=domain)
+    op, _ = operation_request(
+        "CreateAccount", server=service.server, service=service, source="webhook"
+    )
+    return op
+
+
 def swept(op: Operation) -> bool:
     """What the minute schedule does, run here more often than once a minute, with the
     short cluster's timeout and a short backoff."""
@@ -31,18 +39,12 @@ def swept(op: Operation) -> bool:
 def test_a_create_held_by_a_killed_worker_is_taken_up_and_adopted(
     transactional_db, panel, tmp_path
 ):
-    service = ServiceFactory(
-        server__hostname=panel.host_port,
-        domain="crash.example.com",
-        domain_ascii="crash.example.com",
-    )
     # The panel holds the answer; it creates the account after the worker is gone.
     panel.state.add_fault("delay", action="create", count=1, seconds=3)
     first = Worker(tmp_path / "first.log")
     try:
-        op, _ = operation_request(
-            "CreateAccount", server=service.server, service=service, source="webhook"
-        )
+        op = create_requested(panel, "crash.example.com")
+        service = op.service
         wait_until(
             lambda: panel.state.requests_for("create"), message="the create reaches the panel"
         )
@@ -76,19 +78,12 @@ def test_a_create_held_by_a_killed_worker_is_taken_up_and_adopted(
 def test_a_task_stopped_at_its_timeout_is_journaled_as_lost_and_retried(
     transactional_db, panel, tmp_path
 ):
-    service = ServiceFactory(
-        server__hostname=panel.host_port,
-        domain="slow.example.com",
-        domain_ascii="slow.example.com",
-    )
     # The panel creates the account, then holds the answer past the task timeout (the
     # read timeout is longer): the cluster stops the task, its worker with it.
     panel.state.add_fault("act_then_timeout", action="create", count=1, seconds=6)
     worker = Worker(tmp_path / "worker.log", **SHORT, PANEL_READ_TIMEOUT="30")
     try:
-        op, _ = operation_request(
-            "CreateAccount", server=service.server, service=service, source="webhook"
-        )
+        op = create_requested(panel, "slow.example.com")
         wait_until(lambda: swept(op), timeout=60, interval=1, message="the create finishes")
     except AssertionError:
         print(worker.output())

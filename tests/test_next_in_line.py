@@ -29,7 +29,6 @@ def test_a_request_committed_while_the_previous_operation_finishes_is_queued_by_
     service = ServiceFactory(
         server__hostname=panel.host_port,
         domain="shop.example.com",
-        domain_ascii="shop.example.com",
         product__plan_name="Gold",
     )
     # Refused by the panel (no such plan): finishing it changes nothing in the service row.

@@ -119,19 +119,3 @@ def test_the_live_service_with_the_listed_domain_gets_the_figures_and_a_terminat
     old.refresh_from_db()
     assert (old.disk_usage, old.bw_usage, old.usage_updated_at) == (None, None, None)
     assert old.usage_samples.count() == 0
-
-
-@pytest.mark.django_db
-def test_a_terminated_service_still_listed_by_the_panel_gets_no_figures():
-    # The panel lists a terminated account until its deletion is processed.
-    gone = ServiceFactory(
-        domain="gone.example.com",
-        domain_ascii="gone.example.com",
-        status=Service.Status.TERMINATED,
-    )
-
-    assert usage_import(gone.server, [_row("gone.example.com", 5, 6)], NOW) == 0
-
-    gone.refresh_from_db()
-    assert (gone.disk_usage, gone.usage_updated_at) == (None, None)
-    assert not gone.usage_samples.exists()
