@@ -168,11 +168,17 @@ CLIENT_AREA_LINK_SECONDS = env.int("CLIENT_AREA_LINK_SECONDS", default=600)
 OPERATION_MAX_ATTEMPTS = env.int("OPERATION_MAX_ATTEMPTS", default=8)
 OPERATION_RETRY_BASE_SECONDS = env.float("OPERATION_RETRY_BASE_SECONDS", default=60.0)
 
-# A task may make a few panel calls (an outcome check, then the action). A worker that dies
-# is noticed after Q_TIMEOUT (+ a margin) by the sweep; the ORM broker redelivers its task
-# after Q_RETRY, which must exceed Q_TIMEOUT or a slow task runs on two workers at once.
+# The most panel calls one attempt makes: a create met by "already exists" lists the
+# reseller's accounts, logs in as the customer, and, that login refused, logs in as the
+# reseller in its session to clear it (a suspend of an account the bridge did not create:
+# list, customer login, suspend). Counted by tests/test_worker_lost.py.
+PANEL_CALLS_PER_ATTEMPT = 4
+# Q_TIMEOUT covers the worst attempt, each call up to both panel timeouts. A worker that
+# dies is noticed after Q_TIMEOUT (+ a margin) by the sweep; the ORM broker redelivers its
+# task after Q_RETRY, which must exceed Q_TIMEOUT or a slow task runs on two workers at once.
 _task_timeout = env.int(
-    "Q_TIMEOUT", default=int(PANEL_CONNECT_TIMEOUT + 2 * PANEL_READ_TIMEOUT) + 30
+    "Q_TIMEOUT",
+    default=int(PANEL_CALLS_PER_ATTEMPT * (PANEL_CONNECT_TIMEOUT + PANEL_READ_TIMEOUT)) + 30,
 )
 _task_retry = env.int("Q_RETRY", default=_task_timeout + 60)
 if _task_retry <= _task_timeout:

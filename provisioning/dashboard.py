@@ -16,7 +16,11 @@ from .models import Attempt, Incident, Operation, Server, Service
 from .panel_access import server_pause_text
 from .panel_metrics import median_latency_by_server
 from .plan_changes import plan_changes_owed
-from .reliability import reconcile_last_report, suspensions_owed_operations
+from .reliability import (
+    accounts_left_behind_operations,
+    reconcile_last_report,
+    suspensions_owed_operations,
+)
 
 State = Operation.State
 
@@ -167,6 +171,26 @@ def plan_changes_owed_section(now: datetime) -> Section:
     return section
 
 
+def accounts_left_behind(now: datetime) -> Section:
+    left = accounts_left_behind_operations()
+    count = left.count()
+    section = Section("Accounts on a server the service left", empty="None.")
+    if count:
+        url = _changelist("operation", command__exact=Operation.Command.CREATE)
+        section.rows.append(Row("Accounts to clean up by hand", count, url, alert=True))
+    for op in left.select_related("service", "server").order_by("id")[:10]:
+        made = "created" if op.state == State.SUCCEEDED else "maybe created (outcome unknown)"
+        section.rows.append(
+            Row(
+                f"{op.service.domain} on {op.server}",
+                f"{made} by #{op.pk}",
+                reverse("admin:provisioning_operation_change", args=[op.pk]),
+                alert=True,
+            )
+        )
+    return section
+
+
 def last_reconciliation(now: datetime) -> Section:
     report = reconcile_last_report()
     section = Section(
@@ -242,6 +266,7 @@ SECTIONS: list[Callable[[datetime], Section]] = [
     servers_paused,
     billing_suspended_panel_active,
     plan_changes_owed_section,
+    accounts_left_behind,
     last_reconciliation,
     open_incidents,
     panels_last_day,

@@ -84,15 +84,24 @@ def mirror_check(req: WebhookRequest) -> MirrorFound:
     return found
 
 
-def _set_present(obj, values: dict) -> bool:
-    changed = False
+def _set_present(obj, values: dict) -> list[str]:
+    """Set the values present (not None) that differ; returns the fields changed."""
+    changed = []
     for attr, value in values.items():
         if value is None:
             continue
         if getattr(obj, attr) != value:
             setattr(obj, attr, value)
-            changed = True
+            changed.append(attr)
     return changed
+
+
+def _save_changed(obj, changed: list[str]) -> None:
+    """Write only the fields the webhook set: a full save would write back, stale, what
+    workers and admins changed since the row was read (test results, usage figures, TLS
+    settings, the service's status)."""
+    if changed:
+        obj.save(update_fields=[*changed, "updated_at"] if hasattr(obj, "updated_at") else changed)
 
 
 def server_upsert(params, server: Server | None) -> Server:
@@ -116,8 +125,7 @@ def server_upsert(params, server: Server | None) -> Server:
         except IntegrityError:
             # Concurrent first webhooks for a new server: another one created it just now.
             server = Server.objects.get(whmcs_id=params.whmcs_id)
-    if _set_present(server, values):
-        server.save()
+    _save_changed(server, _set_present(server, values))
     return server
 
 
@@ -131,8 +139,7 @@ def _product_upsert(params, product: Product | None) -> Product:
                 name=params.product_name or "",
             )
         )
-    if _set_present(product, values):
-        product.save()
+    _save_changed(product, _set_present(product, values))
     return product
 
 
@@ -143,8 +150,7 @@ def _client_upsert(params, client: Client | None) -> Client:
         return row_insert(
             Client(whmcs_id=params.client_id, **{k: v for k, v in contact.items() if v is not None})
         )
-    if _set_present(client, contact):
-        client.save()
+    _save_changed(client, _set_present(client, contact))
     return client
 
 
@@ -164,11 +170,10 @@ def service_upsert(params, server: Server, found: MirrorFound) -> Service:
         _set_present(service, values)
         return row_insert(service)
     # Compared by id, then assigned: the caller's rows become the service's cached relations.
-    changed = any(getattr(service, f"{name}_id") != row.pk for name, row in relations.items())
+    changed = [name for name, row in relations.items() if getattr(service, f"{name}_id") != row.pk]
     for name, row in relations.items():
         setattr(service, name, row)
-    if _set_present(service, values) or changed:
-        service.save()
+    _save_changed(service, changed + _set_present(service, values))
     return service
 
 

@@ -277,6 +277,9 @@ class Attempt(models.Model):
         PERMANENT = "permanent", "permanent failure"
         TRANSIENT = "transient", "transient failure"
         UNKNOWN = "unknown", "outcome unknown"
+        # The worker never finished the attempt (killed, crashed, past Q_TIMEOUT): it may
+        # have acted.
+        WORKER_LOST = "worker-lost", "worker lost"
 
     operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="attempt_set")
     number = models.PositiveIntegerField()

@@ -15,34 +15,23 @@ from django.utils import timezone
 
 from .imscp.errors import PanelError, PanelLockedOut, PanelPermanentError, PanelTransientError
 from .incidents import operation_incidents_update
+from .joining import existing_for_service, request_summary
 from .lean_rows import row_insert
 from .models import Attempt, Operation, Server, Service
 from .panel_access import server_turn
 from .panel_commands import CommandResult, command_apply, command_execute, command_refused
 from .panel_slots import slot_release, slot_take
-from .redaction import MASK, redact_text
-from .superseding import operations_supersede
+from .redaction import redact_text
+from .superseding import operations_supersede, operations_supersede_moved
 
 logger = logging.getLogger(__name__)
 
 # Seconds past the task timeout before a RUNNING operation counts as abandoned (the guard
 # needs a cycle or two to stop a timed-out worker).
 OPERATION_STALE_MARGIN = 10
-# A QUEUED or due RETRYING operation enqueued this long ago and still not taken: its task
-# was lost (a broker that does not redeliver, a crash between commit and enqueue).
-REQUEUE_AFTER = timedelta(minutes=2)
 
 Command = Operation.Command
 State = Operation.State
-Status = Service.Status
-
-# The state each command leaves the account in.
-EFFECT = {
-    Command.CREATE: Status.ACTIVE,
-    Command.SUSPEND: Status.SUSPENDED,
-    Command.UNSUSPEND: Status.ACTIVE,
-    Command.TERMINATE: Status.TERMINATED,
-}
 
 
 def operation_enqueue(operation_id: int) -> None:
@@ -94,23 +83,6 @@ def _broker_in_database() -> bool:
     return Conf.ORM == DEFAULT_DB_ALIAS and not Conf.SYNC
 
 
-def _request_summary(
-    command: str, server: Server, service: Service | None, reason: str = ""
-) -> dict:
-    summary = {"server": server.host, "reseller": server.reseller_username}
-    if reason:
-        summary["reason"] = reason
-    if service is not None:
-        summary.update(
-            domain=service.domain, login=service.domain_ascii, serviceid=service.whmcs_id
-        )
-        if command == Command.CREATE:
-            summary.update(plan=service.product.plan_name, email=service.client.email)
-        if command in (Command.CREATE, Command.CHANGE_PASSWORD):
-            summary["password"] = MASK
-    return summary
-
-
 def operation_request(
     command: str,
     *,
@@ -150,7 +122,9 @@ def operation_request(
             existing = (
                 None
                 if service_created
-                else _existing_for_service(command, service, secret, now, source, requested_by)
+                else existing_for_service(
+                    command, server, service, secret, now, source, requested_by
+                )
             )
         else:
             existing = (
@@ -170,70 +144,17 @@ def operation_request(
                 secret=secret,
                 source=source,
                 requested_by=requested_by,
-                request=_request_summary(command, server, service, reason),
+                request=request_summary(command, server, service, reason),
                 created_at=now,
                 updated_at=now,
             )
         )
+        if service is not None and not service_created:
+            operations_supersede_moved(op, now)
         if command == Command.TERMINATE and service is not None:
             operations_supersede(op, now)
         _enqueue_with_transaction(op.pk)
         return op, True
-
-
-def _existing_for_service(command, service, secret, now, source, requested_by):
-    unfinished = list(service.operations.filter(state__in=Operation.UNFINISHED).order_by("id"))
-    if command == Command.CHANGE_PASSWORD:
-        pending = [op for op in unfinished if op.command == command]
-        if pending:
-            return pending[-1] if pending[-1].secret == secret else None
-        if service.on_panel and service.password == secret and not unfinished:
-            return service.operations.filter(
-                command__in=(Command.CHANGE_PASSWORD, Command.CREATE), state=State.SUCCEEDED
-            ).order_by("-id").first() or _record_in_effect(
-                command, service, now, source, requested_by
-            )
-        return None
-    pending = [op for op in unfinished if op.command in EFFECT]
-    if pending:
-        last = pending[-1]
-        if last.command == command:
-            return last
-        in_effect = EFFECT[last.command] == EFFECT[command] and (
-            command != Command.CREATE or any(op.command == Command.CREATE for op in pending)
-        )
-        return last if in_effect else None
-    in_effect = service.status == EFFECT[command] or (
-        command == Command.CREATE and service.status == Status.SUSPENDED
-    )
-    if command != Command.TERMINATE:
-        in_effect = in_effect and service.on_panel
-    if not in_effect:
-        return None
-    commands = [c for c, status in EFFECT.items() if status == service.status]
-    done = (
-        service.operations.filter(command__in=commands, state=State.SUCCEEDED)
-        .order_by("-id")
-        .first()
-    )
-    return done or _record_in_effect(command, service, now, source, requested_by)
-
-
-def _record_in_effect(command, service, now, source, requested_by) -> Operation:
-    """A journal entry for a command whose effect was already in place (no panel call)."""
-    return Operation.objects.create(
-        command=command,
-        server=service.server,
-        service=service,
-        state=State.SUCCEEDED,
-        result="success",
-        source=source,
-        requested_by=requested_by,
-        request={**_request_summary(command, service.server, service), "note": "already in effect"},
-        created_at=now,
-        updated_at=now,
-        finished_at=now,
-    )
 
 
 def operation_retry(op: Operation, *, source: str, requested_by: str) -> tuple[Operation, bool]:
@@ -260,12 +181,9 @@ def _claim(op: Operation, now: datetime) -> bool:
     """Take the operation for this worker with one conditional UPDATE; on success `op`
     holds what the UPDATE wrote (the claim's own values: nothing to read back)."""
     rows = Operation.objects.filter(pk=op.pk, state=op.state, attempts=op.attempts)
-    if op.state == State.RUNNING:
-        # Untouched for longer than a task may live: its worker died, maybe after acting.
-        rows = rows.filter(updated_at__lt=_stale_before(now))
-    elif op.next_attempt_at is not None and op.next_attempt_at > now:
+    if op.next_attempt_at is not None and op.next_attempt_at > now:
         return False
-    outcome_unknown = op.outcome_unknown or op.state == State.RUNNING
+    outcome_unknown = op.outcome_unknown
     started_at = op.started_at or now
     claimed = rows.update(
         state=State.RUNNING,
@@ -302,6 +220,9 @@ def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
         .filter(pk=operation_id)
         .first()
     )
+    if op is not None and op.state == State.RUNNING:
+        # A task delivered again: the attempt is another worker's, unless that one is gone.
+        return operation_worker_lost(op, now)
     if op is None or op.finished or op.waits:
         return None
     resume_at = server_turn(op.server, now)
@@ -416,9 +337,28 @@ def _enqueue_next_of_service(op: Operation) -> None:
         _enqueue_with_transaction(following)
 
 
+def _service_server_locked(op: Operation) -> int | None:
+    """Lock the operation's service for the rest of the finishing transaction; returns the
+    service's server id (None for a server's own operation).
+
+    A request for the service holds the same lock while it journals the next operation.
+    Whichever commits second sees the other's work: a finisher that commits after the
+    request enqueues the next in line itself, since the request's own task may have found
+    this operation still running and left. (SQLite runs one write transaction at a time.)"""
+    if op.service_id is None:
+        return None
+    return (
+        Service.objects.select_for_update()
+        .filter(pk=op.service_id)
+        .values_list("server_id", flat=True)
+        .first()
+    )
+
+
 def _finish_succeeded(op: Operation, outcome: CommandResult, started: datetime) -> str:
     now = timezone.now()
     with transaction.atomic():
+        _service_server_locked(op)
         owned = _transition(
             op,
             state=State.SUCCEEDED,
@@ -442,6 +382,7 @@ def _finish_failed(op: Operation, error: PanelError, started: datetime) -> str:
     text = redact_text(error.message, _secrets_of(op))
     now = timezone.now()
     with transaction.atomic():
+        _service_server_locked(op)
         # The secret stays (encrypted) so that an admin can retry a failed password change.
         if _transition(op, state=State.FAILED, result=text, next_attempt_at=None, finished_at=now):
             if isinstance(error, PanelPermanentError):
@@ -463,66 +404,84 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.8, 1.2))
 
 
+def _left_behind(op: Operation, server_id: int | None) -> dict:
+    """The changes that end an operation whose service moved to another server meanwhile
+    (empty if it did not): the request for the new server is waiting for it."""
+    if server_id is None or server_id == op.server_id:
+        return {}
+    return {
+        "state": State.SUPERSEDED,
+        "result": f"Superseded: the service moved to another server ({op.result})",
+        "next_attempt_at": None,
+        "finished_at": timezone.now(),
+        "secret": "",
+    }
+
+
 def _finish_transient(op: Operation, error: PanelTransientError, started: datetime) -> str:
     locked_out = isinstance(error, PanelLockedOut)
     # A lock-out is the server's, not the operation's: it waits for the time the panel
     # names (the server's pause) without using up its attempts.
     if op.attempts >= settings.OPERATION_MAX_ATTEMPTS and not locked_out:
         return _finish_failed(op, error, started)
-    text = redact_text(error.message, _secrets_of(op))
+    op.result = text = redact_text(error.message, _secrets_of(op))
     if locked_out:
-        next_attempt_at = Server.objects.values_list("paused_until", flat=True).get(pk=op.server_id)
+        next_attempt_at = op.server.paused_until
     else:
         next_attempt_at = timezone.now() + retry_delay(op.attempts)
     with transaction.atomic():
-        if _transition(
-            op,
-            state=State.RETRYING,
-            result=text,
-            outcome_unknown=op.outcome_unknown or error.outcome_unknown,
-            next_attempt_at=next_attempt_at,
-        ):
+        ended = _left_behind(op, _service_server_locked(op))
+        changes = {
+            "state": State.RETRYING,
+            "result": text,
+            "next_attempt_at": next_attempt_at,
+            **ended,
+        }
+        if _transition(op, outcome_unknown=op.outcome_unknown or error.outcome_unknown, **changes):
             outcome = (
                 Attempt.Outcome.UNKNOWN if error.outcome_unknown else Attempt.Outcome.TRANSIENT
             )
             _attempt_record(op, started, outcome, text)
-            operation_incidents_update(op, State.RETRYING, text)
-    return State.RETRYING
+            operation_incidents_update(op, changes["state"], text)
+            if ended:
+                _enqueue_next_of_service(op)
+    return changes["state"]
 
 
-def operations_sweep(now: datetime | None = None, requeue_after: timedelta = REQUEUE_AFTER) -> int:
-    """Enqueue what is due: retries whose time came, and operations left behind
-    (a lost enqueue, a killed worker). Returns how many were enqueued.
+def operation_worker_lost(op: Operation, now: datetime) -> str | None:
+    """End an attempt whose worker never finished it (killed, crashed in the finishing
+    step, or stopped at the task timeout), once it is stale: journaled as an attempt,
+    counted against OPERATION_MAX_ATTEMPTS, retried after the backoff like a transient
+    failure (reading the panel first: the attempt may have acted), failed at the limit.
 
-    Each due row is touched (updated_at) when enqueued so that a sweep every minute does
-    not pile up copies of one task while the workers are busy; a copy that is lost
-    anyway (a broker without redelivery, a killed cluster's prefetched tasks) is sent again
-    after `requeue_after`. Operations waiting behind an earlier one of
-    their service are left alone: the finisher of that one enqueues them."""
-    now = now or timezone.now()
-    lost = now - requeue_after
-    earlier_unfinished = Operation.objects.filter(
-        service_id=OuterRef("service_id"), state__in=Operation.UNFINISHED, id__lt=OuterRef("id")
+    Returns the state it left the operation in, or None (not stale, or taken meanwhile)."""
+    stale_before = _stale_before(now)
+    if op.updated_at >= stale_before:
+        return None
+    timeout = settings.Q_CLUSTER["timeout"]
+    op.result = text = (
+        f"Attempt {op.attempts}: the worker was lost before it finished (killed, crashed, "
+        f"or stopped at the task timeout of {timeout} s); the panel may have acted"
     )
-    due = (
-        Operation.objects.filter(
-            Q(state__in=(State.QUEUED, State.RETRYING), next_attempt_at__lte=now)
-            & (Q(updated_at__lt=F("next_attempt_at")) | Q(updated_at__lt=lost))
-            | Q(state=State.QUEUED, next_attempt_at=None, updated_at__lt=lost)
-            | Q(state=State.RUNNING, updated_at__lt=_stale_before(now))
-        )
-        .exclude(Exists(earlier_unfinished))
-        .exclude(server__paused_until__gt=now)
-        .order_by("id")
-        .values_list("id", "state")
-    )
-    rows = list(due[:SWEEP_BATCH])
-    for operation_id, state in rows:
-        if state != State.RUNNING:
-            # The claim of a RUNNING row needs its old updated_at: leave it as it is.
-            Operation.objects.filter(pk=operation_id, state=state).update(updated_at=now)
-        operation_enqueue(operation_id)
-    return len(rows)
-
-
-SWEEP_BATCH = 1000
+    if op.attempts >= settings.OPERATION_MAX_ATTEMPTS:
+        changes = {
+            "state": State.FAILED,
+            "result": f"{text}. Given up after {op.attempts} attempts: check the panel "
+            "before retrying.",
+            "next_attempt_at": None,
+            "finished_at": now,
+        }
+    else:
+        changes = {"state": State.RETRYING, "next_attempt_at": now + retry_delay(op.attempts)}
+    with transaction.atomic():
+        changes = {"result": text, **changes, **_left_behind(op, _service_server_locked(op))}
+        taken = Operation.objects.filter(
+            pk=op.pk, state=State.RUNNING, attempts=op.attempts, updated_at__lt=stale_before
+        ).update(outcome_unknown=True, updated_at=now, **changes)
+        if taken != 1:
+            return None
+        # The attempt began when it was claimed (the claim's updated_at).
+        _attempt_record(op, op.updated_at, Attempt.Outcome.WORKER_LOST, changes["result"])
+        if changes["state"] != State.RETRYING:
+            _enqueue_next_of_service(op)
+    return changes["state"]

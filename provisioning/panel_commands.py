@@ -192,7 +192,8 @@ def command_apply(op: Operation, outcome: CommandResult) -> None:
     """Record a success in the mirror (called inside the finishing transaction)."""
     now = timezone.now()
     if op.command in _STATUS_AFTER:
-        Service.objects.filter(pk=op.service_id).update(
+        # Not for a service that moved meanwhile: the account is on the server it left.
+        Service.objects.filter(pk=op.service_id, server_id=op.server_id).update(
             status=_STATUS_AFTER[op.command],
             on_panel=op.command != Command.TERMINATE,
             updated_at=now,

@@ -50,5 +50,33 @@ class QclusterProcess:
         self.process.wait()
         self.log.close()
 
+    def workers_kill(self) -> int:
+        """SIGKILL the processes the cluster's sentinel runs (workers, pusher, monitor), as
+        an out-of-memory kill would: the sentinel starts new ones, and whatever a worker
+        held is left unfinished. Returns how many were killed."""
+        children = _children_by_parent()
+        killed = 0
+        for sentinel in children.get(self.process.pid, []):
+            for pid in children.get(sentinel, []):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    killed += 1
+                except ProcessLookupError:
+                    pass
+        return killed
+
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+def _children_by_parent() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        # "pid (command) state ppid ...": the command may hold spaces and parentheses.
+        ppid = int(text.rpartition(")")[2].split()[1])
+        children.setdefault(ppid, []).append(int(text.partition(" ")[0]))
+    return children

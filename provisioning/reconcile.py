@@ -43,6 +43,7 @@ class ServerDrift:
     degraded: str = ""  # why part of the comparison could not be made
     error: str = ""  # why the server could not be compared at all
     fixes: list[dict] = field(default_factory=list)
+    not_fixed: list[dict] = field(default_factory=list)  # changed since the comparison
 
 
 def _service_row(service: Service, **extra) -> dict:
@@ -128,22 +129,46 @@ def drift_fix(drift: ServerDrift) -> list[dict]:
     """Queue what brings the panel back to what billing says. Accounts only on the panel
     are reported, never deleted: the bridge cannot know what they hold. Accounts missing
     from the list are reported, never re-created: a list that lacks the bridge's accounts
-    is also how a list that lies looks (see account_lists)."""
+    is also how a list that lies looks (see account_lists).
+
+    The comparison took a while: each service is read again, locked, and fixed only if it
+    is still as compared and no operation of its is pending (a termination that finished
+    meanwhile must not bring the account back)."""
     fixes = []
-    ids = [row["serviceid"] for row in drift.mismatches]
-    services = {s.whmcs_id: s for s in Service.objects.filter(whmcs_id__in=ids)}
     for row in drift.mismatches:
-        service = services[row["serviceid"]]
         if row["panel"] == "exists":
             continue  # a pending create adopts it; nothing else to decide for billing
-        wanted = Command.SUSPEND if service.status == Status.SUSPENDED else Command.UNSUSPEND
-        observed = Status.ACTIVE if row["panel"] == "active" else Status.SUSPENDED
         with transaction.atomic():
+            service, skipped = _still_as_compared(drift, row)
+            if skipped:
+                drift.not_fixed.append(skipped)
+                continue
+            wanted = Command.SUSPEND if service.status == Status.SUSPENDED else Command.UNSUSPEND
+            observed = Status.ACTIVE if row["panel"] == "active" else Status.SUSPENDED
             # Record the panel's truth first, or the request would be "already in effect".
             Service.objects.filter(pk=service.pk).update(status=observed)
             service.status = observed
             fixes.append(_request(wanted, service))
     return fixes
+
+
+def _still_as_compared(drift: ServerDrift, row: dict) -> tuple[Service, dict | None]:
+    """The row's service, locked for the caller's transaction, and why it is not fixed
+    (None: fix it)."""
+    service = (
+        Service.objects.select_for_update()
+        .select_related("server", "client", "product")
+        .get(whmcs_id=row["serviceid"])
+    )
+    pending = service.operations.filter(state__in=Operation.UNFINISHED).exists()
+    if pending or (service.status, service.on_panel, service.server.whmcs_id) != (
+        row["bridge"],
+        True,
+        drift.server_id,
+    ):
+        why = "an operation is pending" if pending else "the service changed since compared"
+        return service, {"serviceid": service.whmcs_id, "domain": service.domain, "why": why}
+    return service, None
 
 
 def reconcile_run(
@@ -177,6 +202,7 @@ def reconcile_run(
             "bridge_only": sum(len(d.bridge_only) for d in results),
             "mismatches": sum(len(d.mismatches) for d in results),
             "fixes": sum(len(d.fixes) for d in results),
+            "not_fixed": sum(len(d.not_fixed) for d in results),
         },
     }
     with transaction.atomic():

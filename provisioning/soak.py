@@ -1,5 +1,6 @@
-"""The soak: many services, every command, duplicate deliveries, random panel faults and a
-worker killed mid-run; then a count of what went wrong. `manage.py soak` runs it on a
+"""The soak: many services, every command, duplicate deliveries, random panel faults, a
+cluster killed mid-run, workers killed while they hold operations, services moved away
+from a server that is down; then a count of what went wrong. `manage.py soak` runs it on a
 throwaway database; the test suite runs a small one.
 
 The workers run with short panel timeouts and a short backoff (see WORKER_ENV) so a run
@@ -18,15 +19,23 @@ from pathlib import Path
 
 from django.conf import settings
 from django.test import Client, override_settings
+from django.utils import timezone
+from django_q.models import Schedule
 
 from .imscp.emulator import Emulator
-from .models import Operation, Service
-from .operations import operations_sweep
+from .models import Attempt, Operation, Service
 from .qcluster_process import QclusterProcess
+from .reliability import accounts_left_behind
 from .signing import webhook_headers
+from .sweep import operations_sweep
 
 RESELLER, RESELLER_PASSWORD = "soak-reseller", "soak-reseller-pass"
 COMMANDS = ("CreateAccount", "SuspendAccount", "UnsuspendAccount", "TerminateAccount")
+# One service in MOVED_EVERY is first created on a server that is down (nothing listens on
+# DOWN_HOST), then WHMCS's admin moves it to the soak's panel and creates it again.
+MOVED_EVERY = 10
+DOWN_SERVER, DOWN_HOST = 2, "127.0.0.1:1"
+MOVED = "CreateAccount on the server that is down"
 PANEL_STATUS = {"ok": "active", "disabled": "suspended", "todelete": "terminated", None: "pending"}
 READ_TIMEOUT = 1.0
 # Panel delays longer than the read timeout but shorter than the first retry: the panel
@@ -58,6 +67,8 @@ class SoakResult:
     failed: int = 0
     superseded: int = 0
     retried: int = 0
+    moved: int = 0  # services created on the server that is down, then moved
+    workers_lost: int = 0  # attempts journaled as lost (their worker was killed)
     repeated: int = 0  # idempotent actions sent again after an unknown outcome
     duplicates: int = 0
     mismatches: int = 0
@@ -89,19 +100,21 @@ def _fault_arming(emulator: Emulator, rate: float, rng: random.Random, stop: thr
 
 
 def _body(n: int, command: str, emulator: Emulator) -> dict:
+    server, host = (DOWN_SERVER, DOWN_HOST) if command == MOVED else (1, emulator.host_port)
+    command = "CreateAccount" if command == MOVED else command
     return {
-        "event_id": f"soak-{n}-{command}-{time.time_ns()}",
+        "event_id": f"soak-{n}-{command}-{server}-{time.time_ns()}",
         "command": command,
         "params": {
             "serviceid": 1_000_000 + n,
             "userid": 1_000_000 + n,
             "pid": 1,
-            "serverid": 1,
+            "serverid": server,
             "domain": f"soak{n}.example.com",
             "username": f"soak{n}",
             "password": f"Soak-pass-{n:05d}",
             "configoption1": "Basic",
-            "serverhostname": emulator.host_port,
+            "serverhostname": host,
             "serversecure": "",
             "serverusername": RESELLER,
             "serverpassword": RESELLER_PASSWORD,
@@ -146,11 +159,18 @@ def soak_run(
     arming = threading.Thread(
         target=lambda: armed.append(_fault_arming(emulator, fault_rate, rng, stop)), daemon=True
     )
+    # The daily imports are not part of the soak: one would retry the server that is down
+    # for longer than the run.
+    Schedule.objects.filter(schedule_type=Schedule.DAILY).update(
+        next_run=timezone.now() + timedelta(days=1)
+    )
     per_cluster = max(1, workers // 2)
     clusters = [_cluster(per_cluster, log_dir / f"soak-cluster{n}.log") for n in range(2)]
     client = Client(SERVER_NAME="localhost")
     # Each service gets a prefix of the lifecycle; the services' steps are interleaved.
     plans = {n: COMMANDS[: rng.randint(1, 4)] for n in range(services)}
+    for n in range(0, services, MOVED_EVERY):
+        plans[n] = (MOVED, *plans[n])
     steps = [(n, i) for n in plans for i in range(len(plans[n]))]
     rng.shuffle(steps)
     sequence, next_step = [], dict.fromkeys(plans, 0)
@@ -163,7 +183,9 @@ def soak_run(
     def sweep():
         nonlocal last_sweep
         if time.monotonic() - last_sweep >= 1:
-            with override_settings(Q_CLUSTER=short):
+            # The workers' timeout and backoff: the sweep ends lost attempts too.
+            retry_base = float(WORKER_ENV["OPERATION_RETRY_BASE_SECONDS"])
+            with override_settings(Q_CLUSTER=short, OPERATION_RETRY_BASE_SECONDS=retry_base):
                 # Short runs: tasks a killed cluster had prefetched are sent again soon.
                 operations_sweep(requeue_after=timedelta(seconds=10))
             last_sweep = time.monotonic()
@@ -180,6 +202,8 @@ def soak_run(
                 out.write("killing one worker cluster (SIGKILL) and starting it again\n")
                 clusters[0].stop(signal.SIGKILL, grace=0)
                 clusters[0] = _cluster(per_cluster, log_dir / "soak-cluster0.log")
+            if index == 2 * len(sequence) // 3:
+                _workers_kill(clusters, out)
             sweep()
             if index % 500 == 0:
                 out.write(f"sent {index}/{len(sequence)} webhooks\n")
@@ -202,6 +226,25 @@ def soak_run(
     return result
 
 
+def _workers_kill(clusters: list[QclusterProcess], out) -> None:
+    """SIGKILL the clusters' worker processes while operations run (their sentinels start
+    new ones): the attempts they held end as lost workers. Again, a few times, if every
+    operation seen running had finished before the kill."""
+    running = Operation.objects.filter(state=Operation.State.RUNNING)
+    for _ in range(5):
+        deadline = time.monotonic() + 10
+        while not (held := list(running.values_list("id", flat=True))):
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.01)
+        killed = sum(cluster.workers_kill() for cluster in clusters)
+        out.write(f"killed {killed} worker processes (SIGKILL) while operations ran\n")
+        # Longer than any attempt of a live worker (three calls, 1 s read timeout each).
+        time.sleep(4)
+        if running.filter(id__in=held).exists():
+            return
+
+
 def _count(result: SoakResult, emulator: Emulator) -> None:
     states = Counter(Operation.objects.values_list("state", flat=True))
     result.succeeded = states["succeeded"]
@@ -209,6 +252,19 @@ def _count(result: SoakResult, emulator: Emulator) -> None:
     result.superseded = states["superseded"]
     result.unfinished = sum(states[s] for s in Operation.UNFINISHED)
     result.retried = Operation.objects.filter(attempts__gt=1).count()
+    result.workers_lost = Attempt.objects.filter(outcome=Attempt.Outcome.WORKER_LOST).count()
+    on_down = Operation.objects.filter(server__whmcs_id=DOWN_SERVER, service__isnull=False)
+    result.moved = on_down.values("service_id").order_by().distinct().count()
+    # What was asked of the server that is down ends superseded by the move, never lost
+    # and never done; and it cannot have left an account behind.
+    for op in on_down.exclude(state=Operation.State.SUPERSEDED).select_related("service"):
+        result.mismatches += 1
+        result.details.append(
+            f"{op.service.domain}: {op.command} #{op.pk} {op.state} on the down server"
+        )
+    for left in accounts_left_behind():
+        result.mismatches += 1
+        result.details.append(f"{left.service.domain}: listed as left on {left.operation.server}")
     # Creating is the one action that is not idempotent on the panel: a create that
     # succeeded twice for one domain is a duplicate. A create sent again after an unknown
     # outcome, refused because the account existed and then adopted, changed nothing;
@@ -250,6 +306,8 @@ def soak_report(result: SoakResult) -> str:
         f"failed:               {result.failed}",
         f"superseded:           {result.superseded}",
         f"retried:              {result.retried} (faults armed: {result.faults})",
+        f"moved from down server: {result.moved}",
+        f"workers lost:         {result.workers_lost} (attempts ended by a killed worker)",
         f"duplicates on panel:  {result.duplicates}",
         f"repeated (idempotent): {result.repeated}",
         f"mismatches:           {result.mismatches}",

@@ -41,3 +41,37 @@ def operations_supersede(terminate: Operation, now: datetime) -> int:
             updated_at=now,
         )
     return count
+
+
+def moved_result(request: Operation) -> str:
+    return (
+        f"Superseded by {request.command} #{request.pk} for server "
+        f"{request.server.whmcs_id}: the service moved to another server"
+    )
+
+
+def operations_supersede_moved(request: Operation, now: datetime) -> int:
+    """End the service's waiting operations for a server other than `request`'s, visibly.
+
+    WHMCS's admin moved the service (a service not yet on a panel may move): what was
+    asked of the old server is not wanted any more, and the new request must not wait for
+    a panel that may be down. An operation a worker holds runs to its end (the request
+    waits for it; see operation_finish_moved for what then happens to it). Whether an
+    attempt may have acted (outcome_unknown) is kept: the account it may have made is
+    listed by provisioning.reliability.accounts_left_behind()."""
+    return (
+        Operation.objects.filter(
+            service_id=request.service_id,
+            id__lt=request.id,
+            state__in=(State.QUEUED, State.RETRYING),
+        )
+        .exclude(server_id=request.server_id)
+        .update(
+            state=State.SUPERSEDED,
+            result=moved_result(request),
+            next_attempt_at=None,
+            secret="",
+            finished_at=now,
+            updated_at=now,
+        )
+    )

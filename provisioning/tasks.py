@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from . import alerts, incidents, operations, panel_metrics
+from . import alerts, incidents, operations, panel_metrics, sweep
 from .models import Operation, Server
 
 
@@ -11,7 +11,7 @@ def operation_run(operation_id: int) -> str | None:
 
 
 def operations_sweep() -> int:
-    return operations.operations_sweep()
+    return sweep.operations_sweep()
 
 
 def usage_update_all() -> int:

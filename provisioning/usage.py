@@ -41,6 +41,7 @@ def usage_entries_json(server: Server, entries: list[UsageEntry]) -> list[dict]:
 def usage_import(server: Server, rows: list[dict], now: datetime) -> int:
     """Write disk and bandwidth figures to the server's services, and each one's sample
     for the day (a second import the same day replaces it); returns how many services.
+    Terminated services get none (the panel may list an account until it is deleted).
 
     A few statements per batch of accounts, not one per account, in one transaction.
     Django's bulk_update (a CASE per row and field) and bulk_create (every value prepared
@@ -82,7 +83,7 @@ def _postgresql_write(cursor, server_id: int, latest: dict, stamp, sample_day) -
             f"u AS (UPDATE {services} s SET disk_usage = GREATEST(v.du, 0), "
             "disk_limit = v.dl, bw_usage = GREATEST(v.bu, 0), bw_limit = v.bl, "
             "usage_updated_at = %s FROM v WHERE s.server_id = %s AND s.domain_ascii = v.d "
-            "RETURNING s.id, s.disk_usage, s.bw_usage) "
+            "AND s.status <> %s RETURNING s.id, s.disk_usage, s.bw_usage) "
             f"INSERT INTO {samples} (service_id, day, disk_usage, bw_usage) "
             "SELECT id, %s, disk_usage, bw_usage FROM u "
             "ON CONFLICT (service_id, day) DO UPDATE "
@@ -92,6 +93,7 @@ def _postgresql_write(cursor, server_id: int, latest: dict, stamp, sample_day) -
                 *(_integer_array(r[name] for r in figures) for name in _FIGURES),
                 stamp,
                 server_id,
+                Service.Status.TERMINATED,
                 sample_day,
             ],
         )
@@ -115,7 +117,10 @@ def _sqlite_write(cursor, server_id: int, latest: dict, stamp, sample_day) -> in
     (3.24+). (Figures as one JSON text through json_each, or joined on the domain index,
     ran slower on SQLite: its rowid join is the cheap one.)"""
     services, samples = _tables()
-    cursor.execute(f"SELECT id, domain_ascii FROM {services} WHERE server_id = %s", [server_id])
+    cursor.execute(
+        f"SELECT id, domain_ascii FROM {services} WHERE server_id = %s AND status <> %s",
+        [server_id, Service.Status.TERMINATED],
+    )
     values = [
         (service_id, row["diskusage"], row["disklimit"], row["bwusage"], row["bwlimit"])
         for service_id, name in cursor.fetchall()

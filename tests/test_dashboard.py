@@ -91,7 +91,7 @@ def test_the_admin_index_shows_every_section_in_a_constant_number_of_queries(adm
         page = admin_client.get(reverse("admin:index")).content.decode()
     for built in dashboard_sections():
         assert built.title.replace(",", "") in page.replace(",", "")
-    assert len(SECTIONS) == 10
+    assert len(SECTIONS) == 11
     OperationFactory.create_batch(30, state="failed")
     OperationFactory.create_batch(12, state="failed", command="ChangePackage")
     ServerFactory.create_batch(5, last_test_ok=False)

@@ -8,7 +8,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from provisioning.models import Attempt, Operation, Service
-from provisioning.operations import operation_run, operations_sweep
+from provisioning.operations import operation_run
+from provisioning.sweep import operations_sweep
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
 
@@ -102,21 +103,3 @@ def test_running_twice_calls_the_panel_once(service, panel):
     assert operation_run(op.pk) == "succeeded"
     assert operation_run(op.pk) is None
     assert len(panel.state.requests_for("create")) == 1
-
-
-def test_an_operation_left_running_by_a_dead_worker_is_taken_up(service, panel):
-    op = queued("CreateAccount", service, source="admin")
-    long_ago = timezone.now() - timedelta(hours=1)
-    Operation.objects.filter(pk=op.pk).update(state="running", attempts=1, updated_at=long_ago)
-    assert operations_sweep() == 1
-    assert operation_run(op.pk) == "succeeded"
-    op.refresh_from_db()
-    assert op.attempts == 2
-
-
-def test_a_queued_operation_whose_task_was_lost_is_sent_again_after_a_while(service, panel):
-    op = queued("CreateAccount", service, source="admin")
-    Operation.objects.filter(pk=op.pk).update(updated_at=timezone.now() - timedelta(seconds=30))
-    assert operations_sweep() == 0, "its task may still be in the broker's queue"
-    assert operations_sweep(requeue_after=timedelta(seconds=10)) == 1
-    assert operations_sweep(requeue_after=timedelta(seconds=10)) == 0, "sent once, then waits"

@@ -6,10 +6,11 @@ from django.core.management.base import CommandError
 
 from provisioning.models import Operation, ReconcileReport, Service
 from provisioning.operations import operation_run
-from provisioning.reconcile import reconcile_run
+from provisioning.reconcile import drift_fix, reconcile_run, server_compare
 from provisioning.reliability import reconcile_last_report
 from provisioning.schedules import SCHEDULES
 from tests.factories import ServiceFactory
+from tests.operation_requests import queued
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,7 @@ def test_it_reports_each_kind_of_drift_and_stores_the_report(drift, server, caps
         "bridge_only": 0,
         "mismatches": 2,
         "fixes": 0,
+        "not_fixed": 0,
     }
     assert not Operation.objects.exists(), "report mode queues nothing"
 
@@ -113,6 +115,34 @@ def test_accounts_without_a_password_are_never_logged_in_to(server, panel):
     assert panel.state.login_log == [] or all(
         entry["name"] != "imported.example.com" for entry in panel.state.login_log
     )
+
+
+def test_fix_rechecks_each_service_and_leaves_what_changed_since_the_comparison(
+    drift, server, panel
+):
+    compared = server_compare(server)
+    # Meanwhile a termination of the vanished account finishes (its earlier attempt had
+    # acted), WHMCS unsuspends the owed one, and a suspend of the stuck one is queued.
+    gone = Service.objects.get(domain="gone.example.com")
+    terminate = queued("TerminateAccount", gone)
+    Operation.objects.filter(pk=terminate.pk).update(outcome_unknown=True)
+    assert operation_run(terminate.pk) == "succeeded"
+    owed = Service.objects.get(domain="owed.example.com")
+    Service.objects.filter(pk=owed.pk).update(status="active")
+    stuck = Service.objects.get(domain="stuck.example.com")
+    suspend = queued("SuspendAccount", stuck, source="admin")
+
+    assert drift_fix(compared) == []
+
+    assert set(Operation.objects.values_list("pk", flat=True)) == {terminate.pk, suspend.pk}
+    gone.refresh_from_db()
+    assert (gone.status, gone.on_panel) == ("terminated", False), "not brought back"
+    assert Service.objects.get(pk=owed.pk).status == "active"
+    assert {(row["domain"], row["why"]) for row in compared.not_fixed} == {
+        ("gone.example.com", "the service changed since compared"),
+        ("owed.example.com", "the service changed since compared"),
+        ("stuck.example.com", "an operation is pending"),
+    }
 
 
 def test_a_panel_that_cannot_list_accounts_is_reported_as_not_compared(drift, panel, capsys):

@@ -76,3 +76,36 @@ def test_services_already_suspended_or_never_asked_are_not_listed(service, serve
         updated_at=timezone.now(),
     )
     assert owed_domains() == []
+
+
+@override_settings(OPERATION_MAX_ATTEMPTS=1)
+def test_a_termination_that_fails_after_superseding_the_suspension_keeps_it_owed(service, panel):
+    suspend = queued("SuspendAccount", service)
+    terminate = queued("TerminateAccount", service)
+    assert Operation.objects.get(pk=suspend.pk).state == "superseded"
+    panel.state.add_fault("http500", action="terminate")
+    assert run_until_finished(terminate).state == "failed"
+
+    assert panel.state.customer("shop.example.com")["status"] == "ok"
+    assert [item.operation.pk for item in suspensions_owed()] == [suspend.pk]
+
+    panel.state.clear_faults()
+    retried, _ = operation_retry(terminate, source="admin", requested_by="admin")
+    assert owed_domains() == ["shop.example.com"], "still owed while the retry runs"
+    assert run_until_finished(retried).state == "succeeded"
+    assert owed_domains() == []
+
+
+@override_settings(OPERATION_MAX_ATTEMPTS=1)
+def test_a_termination_that_fails_after_a_failed_suspension_keeps_it_owed(service, panel):
+    panel.state.add_fault("http500")
+    suspend = run_until_finished(queued("SuspendAccount", service))
+    terminate = run_until_finished(queued("TerminateAccount", service))
+    assert (suspend.state, terminate.state) == ("failed", "failed")
+    assert [item.operation.pk for item in suspensions_owed()] == [suspend.pk]
+
+
+def test_a_termination_that_succeeds_settles_the_debt(service, panel):
+    queued("SuspendAccount", service)
+    assert run_until_finished(queued("TerminateAccount", service)).state == "succeeded"
+    assert owed_domains() == []

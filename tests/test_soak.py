@@ -1,4 +1,5 @@
-"""A small soak (50 services): every command, faults, a killed worker; nothing lost or doubled."""
+"""A small soak (50 services): every command, faults, a killed cluster, killed workers,
+services moved away from a server that is down; nothing lost or doubled."""
 
 import io
 
@@ -19,6 +20,9 @@ def test_a_small_soak_ends_with_no_duplicate_mismatch_or_unfinished_operation(
     report = soak_report(result)
     print(out.getvalue(), report)
     assert "killing one worker cluster" in out.getvalue()
+    assert "worker processes (SIGKILL) while operations ran" in out.getvalue()
+    assert result.moved == 5, "one service in ten was moved"
+    assert result.workers_lost > 0, "attempts of killed workers were journaled as lost"
     assert result.accepted >= 50
     assert result.faults > 0 and result.retried > 0, "faults were met and retried"
     assert (result.duplicates, result.mismatches, result.unfinished) == (0, 0, 0), report

@@ -101,7 +101,7 @@ def test_a_domain_listed_twice_keeps_its_last_figures():
 
 
 @pytest.mark.django_db
-def test_every_service_of_the_server_with_the_listed_domain_gets_the_figures():
+def test_the_live_service_with_the_listed_domain_gets_the_figures_and_a_terminated_one_none():
     old = ServiceFactory(
         domain="again.example.com",
         domain_ascii="again.example.com",
@@ -111,9 +111,11 @@ def test_every_service_of_the_server_with_the_listed_domain_gets_the_figures():
         server=old.server, domain="again.example.com", domain_ascii="again.example.com"
     )
 
-    assert usage_import(old.server, [_row("again.example.com", 3, 4)], NOW) == 2
+    assert usage_import(old.server, [_row("again.example.com", 3, 4)], NOW) == 1
 
-    for service in (old, new):
-        service.refresh_from_db()
-        assert (service.disk_usage, service.bw_usage, service.usage_updated_at) == (3, 4, NOW)
-        assert service.usage_samples.count() == 1
+    new.refresh_from_db()
+    assert (new.disk_usage, new.bw_usage, new.usage_updated_at) == (3, 4, NOW)
+    assert new.usage_samples.count() == 1
+    old.refresh_from_db()
+    assert (old.disk_usage, old.bw_usage, old.usage_updated_at) == (None, None, None)
+    assert old.usage_samples.count() == 0

@@ -61,6 +61,10 @@ class Command(BaseCommand):
                     f"  queued:         {fix_row['command']} for service {fix_row['serviceid']} "
                     f"(operation #{fix_row['operation']})"
                 )
+            for row in drift.get("not_fixed", []):
+                self.stdout.write(
+                    f"  not fixed:      {row['domain']} (service {row['serviceid']}): {row['why']}"
+                )
         totals = report.report["totals"]
         self.stdout.write(
             "Drift: {panel_only} panel only, {bridge_only} bridge only, {mismatches} state "
