@@ -61,8 +61,8 @@ def test_the_sweep_journals_a_lost_attempt_and_retries_it_after_a_backoff(servic
     op.refresh_from_db()
     assert (op.state, op.attempts) == ("succeeded", 2)
     assert list(op.attempt_set.values_list("number", "outcome")) == [(1, LOST), (2, "succeeded")]
-    # The lost attempt might have created the account: the panel was read first.
-    assert [r["action"] for r in panel.state.requests] == ["usageupdate", "create"]
+    # The lost attempt had not reached the panel: the create, sent again, created it.
+    assert [r["action"] for r in panel.state.requests] == ["create"]
 
 
 def test_a_task_delivered_again_ends_the_lost_attempt_the_same_way(service, panel):
