@@ -50,26 +50,28 @@ class QclusterProcess:
         self.process.wait()
         self.log.close()
 
-    def workers_kill(self) -> int:
-        """SIGKILL the processes the cluster's sentinel runs (workers, pusher, monitor), as
-        an out-of-memory kill would: the sentinel starts new ones, and whatever a worker
-        held is left unfinished. Returns how many were killed."""
-        children = _children_by_parent()
-        killed = 0
-        for sentinel in children.get(self.process.pid, []):
-            for pid in children.get(sentinel, []):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                    killed += 1
-                except ProcessLookupError:
-                    pass
-        return killed
+    def connection_owner_kill(self, local_port: int) -> bool:
+        """SIGKILL the cluster's process holding the TCP connection from `local_port` (a
+        worker in the middle of a panel call), as an out-of-memory kill would: the sentinel
+        starts a new worker, and the attempt it held is left unfinished. Only a busy worker
+        may be killed so: an idle one waits on the task queue holding the queue's lock,
+        which its death would leave taken for the cluster's other workers."""
+        sockets = _socket_links(local_port)
+        for pid in _descendants(self.process.pid):
+            try:
+                links = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+            except OSError:
+                continue  # gone meanwhile
+            if links & sockets:
+                os.kill(pid, signal.SIGKILL)
+                return True
+        return False
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
 
 
-def _children_by_parent() -> dict[int, list[int]]:
+def _descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -79,4 +81,23 @@ def _children_by_parent() -> dict[int, list[int]]:
         # "pid (command) state ppid ...": the command may hold spaces and parentheses.
         ppid = int(text.rpartition(")")[2].split()[1])
         children.setdefault(ppid, []).append(int(text.partition(" ")[0]))
-    return children
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        found.append(todo.pop())
+        todo += children.get(found[-1], [])
+    return found
+
+
+def _socket_links(local_port: int) -> set[str]:
+    """The /proc/<pid>/fd link names of the TCP sockets bound to `local_port`."""
+    links = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if int(fields[1].rpartition(":")[2], 16) == local_port:
+                links.add(f"socket:[{fields[9]}]")
+    return links

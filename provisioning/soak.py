@@ -1,5 +1,5 @@
 """The soak: many services, every command, duplicate deliveries, random panel faults, a
-cluster killed mid-run, workers killed while they hold operations, services moved away
+cluster killed mid-run, a worker killed while it holds an operation, services moved away
 from a server that is down; then a count of what went wrong. `manage.py soak` runs it on a
 throwaway database; the test suite runs a small one.
 
@@ -203,7 +203,7 @@ def soak_run(
                 clusters[0].stop(signal.SIGKILL, grace=0)
                 clusters[0] = _cluster(per_cluster, log_dir / "soak-cluster0.log")
             if index == 2 * len(sequence) // 3:
-                _workers_kill(clusters, out)
+                _worker_kill(clusters, emulator, out)
             sweep()
             if index % 500 == 0:
                 out.write(f"sent {index}/{len(sequence)} webhooks\n")
@@ -226,23 +226,19 @@ def soak_run(
     return result
 
 
-def _workers_kill(clusters: list[QclusterProcess], out) -> None:
-    """SIGKILL the clusters' worker processes while operations run (their sentinels start
-    new ones): the attempts they held end as lost workers. Again, a few times, if every
-    operation seen running had finished before the kill."""
-    running = Operation.objects.filter(state=Operation.State.RUNNING)
-    for _ in range(5):
-        deadline = time.monotonic() + 10
-        while not (held := list(running.values_list("id", flat=True))):
-            if time.monotonic() > deadline:
+def _worker_kill(clusters: list[QclusterProcess], emulator: Emulator, out) -> None:
+    """SIGKILL a worker while the panel holds its request (its cluster starts a new one):
+    the attempt it held ends as a lost worker's."""
+    emulator.state.add_fault("delay", count=1, seconds=READ_TIMEOUT + 0.3)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        held = [e for e in emulator.state.requests if "delay" in e["faults"] and not e["status"]]
+        for entry in held:
+            port = int(entry["peer"].rpartition(":")[2])
+            if any(cluster.connection_owner_kill(port) for cluster in clusters):
+                out.write("killed a worker (SIGKILL) while the panel held its request\n")
                 return
-            time.sleep(0.01)
-        killed = sum(cluster.workers_kill() for cluster in clusters)
-        out.write(f"killed {killed} worker processes (SIGKILL) while operations ran\n")
-        # Longer than any attempt of a live worker (three calls, 1 s read timeout each).
-        time.sleep(4)
-        if running.filter(id__in=held).exists():
-            return
+        time.sleep(0.005)
 
 
 def _count(result: SoakResult, emulator: Emulator) -> None:
