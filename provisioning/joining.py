@@ -6,6 +6,7 @@ for that server, never the old server's pending operation."""
 
 from datetime import datetime
 
+from .journal import journal_entry
 from .models import Operation, Server, Service
 from .redaction import MASK
 
@@ -13,13 +14,7 @@ Command = Operation.Command
 State = Operation.State
 Status = Service.Status
 
-# The state each command leaves the account in.
-EFFECT = {
-    Command.CREATE: Status.ACTIVE,
-    Command.SUSPEND: Status.SUSPENDED,
-    Command.UNSUSPEND: Status.ACTIVE,
-    Command.TERMINATE: Status.TERMINATED,
-}
+STATUS_AFTER = Operation.STATUS_AFTER
 
 
 def request_summary(
@@ -69,25 +64,25 @@ def existing_for_service(
                 command, service, now, source, requested_by
             )
         return None
-    pending = [op for op in unfinished if op.command in EFFECT]
+    pending = [op for op in unfinished if op.command in STATUS_AFTER]
     if pending:
         last = pending[-1]
         if last.command == command:
             return last
-        in_effect = EFFECT[last.command] == EFFECT[command] and (
+        in_effect = STATUS_AFTER[last.command] == STATUS_AFTER[command] and (
             command != Command.CREATE or any(op.command == Command.CREATE for op in pending)
         )
         return last if in_effect else None
     if service.server_id != server.pk:
         return None
-    in_effect = service.status == EFFECT[command] or (
+    in_effect = service.status == STATUS_AFTER[command] or (
         command == Command.CREATE and service.status == Status.SUSPENDED
     )
     if command != Command.TERMINATE:
         in_effect = in_effect and service.on_panel
     if not in_effect:
         return None
-    commands = [c for c, status in EFFECT.items() if status == service.status]
+    commands = [c for c, status in STATUS_AFTER.items() if status == service.status]
     done = (
         service.operations.filter(server=server, command__in=commands, state=State.SUCCEEDED)
         .order_by("-id")
@@ -102,16 +97,12 @@ def _on_panel_of(service: Service, server: Server) -> bool:
 
 def _record_in_effect(command, service, now, source, requested_by) -> Operation:
     """A journal entry for a command whose effect was already in place (no panel call)."""
-    return Operation.objects.create(
-        command=command,
+    return journal_entry(
+        command,
         server=service.server,
         service=service,
-        state=State.SUCCEEDED,
-        result="success",
         source=source,
         requested_by=requested_by,
         request={**request_summary(command, service.server, service), "note": "already in effect"},
-        created_at=now,
-        updated_at=now,
-        finished_at=now,
+        now=now,
     )

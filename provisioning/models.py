@@ -191,6 +191,13 @@ class Operation(models.Model):
         SUPERSEDED = "superseded"
 
     UNFINISHED = (State.QUEUED, State.RUNNING, State.RETRYING)
+    # The status each command leaves the account in: its last is what billing wants.
+    STATUS_AFTER = {
+        Command.CREATE: Service.Status.ACTIVE,
+        Command.SUSPEND: Service.Status.SUSPENDED,
+        Command.UNSUSPEND: Service.Status.ACTIVE,
+        Command.TERMINATE: Service.Status.TERMINATED,
+    }
     SERVICE_COMMANDS = (
         Command.CREATE,
         Command.SUSPEND,

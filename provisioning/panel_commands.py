@@ -180,21 +180,13 @@ def command_execute(op: Operation) -> CommandResult:
         return _EXECUTORS[op.command](op, target)
 
 
-_STATUS_AFTER = {
-    Command.CREATE: Service.Status.ACTIVE,
-    Command.SUSPEND: Service.Status.SUSPENDED,
-    Command.UNSUSPEND: Service.Status.ACTIVE,
-    Command.TERMINATE: Service.Status.TERMINATED,
-}
-
-
 def command_apply(op: Operation, outcome: CommandResult) -> None:
     """Record a success in the mirror (called inside the finishing transaction)."""
     now = timezone.now()
-    if op.command in _STATUS_AFTER:
+    if op.command in Operation.STATUS_AFTER:
         # Not for a service that moved meanwhile: the account is on the server it left.
         Service.objects.filter(pk=op.service_id, server_id=op.server_id).update(
-            status=_STATUS_AFTER[op.command],
+            status=Operation.STATUS_AFTER[op.command],
             on_panel=op.command != Command.TERMINATE,
             updated_at=now,
         )

@@ -7,9 +7,9 @@ import secrets
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from .imscp.client import panel_base_url
+from .journal import journal_entry
 from .models import Operation, Server, Service
 
 
@@ -45,14 +45,11 @@ def panel_login_record(
     request: HttpRequest, server: Server, service: Service | None, who: str, source: str
 ) -> Operation:
     """Journal one single sign-on: who, when, from which IP, as which panel user."""
-    now = timezone.now()
     login = service.domain_ascii if service else server.reseller_username
-    return Operation.objects.create(
-        command=Operation.Command.PANEL_LOGIN,
+    return journal_entry(
+        Operation.Command.PANEL_LOGIN,
         server=server,
         service=service,
-        state=Operation.State.SUCCEEDED,
-        result="success",
         source=source,
         requested_by=who,
         request={
@@ -60,8 +57,4 @@ def panel_login_record(
             "ip": client_ip(request),
             "as": "customer" if service else "reseller",
         },
-        created_at=now,
-        updated_at=now,
-        started_at=now,
-        finished_at=now,
     )

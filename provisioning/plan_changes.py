@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from .journal import journal_entry
 from .models import Operation, Server, Service
 
 Command = Operation.Command
@@ -44,8 +45,8 @@ def plan_change_record(
     )
     if owed is not None:
         return owed, False
-    op = Operation.objects.create(
-        command=Command.CHANGE_PACKAGE,
+    op = journal_entry(
+        Command.CHANGE_PACKAGE,
         server=server,
         service=service,
         state=State.FAILED,
@@ -59,9 +60,7 @@ def plan_change_record(
             "plan_before": plan_before,
             "plan_wanted": plan_wanted,
         },
-        created_at=now,
-        updated_at=now,
-        finished_at=now,
+        now=now,
     )
     return op, True
 

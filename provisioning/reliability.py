@@ -11,9 +11,6 @@ from .models import Operation, ReconcileReport, Service
 Command = Operation.Command
 State = Operation.State
 
-# Commands that set the account's status; the last of them is what billing wants.
-STATUS_COMMANDS = (Command.CREATE, Command.SUSPEND, Command.UNSUSPEND, Command.TERMINATE)
-
 
 @dataclass(frozen=True)
 class OwedSuspension:
@@ -38,7 +35,9 @@ def suspensions_owed_operations():
     # A later status command that settles the debt or changes billing's word.
     settled = (
         Operation.objects.filter(
-            service=OuterRef("service_id"), command__in=STATUS_COMMANDS, id__gt=OuterRef("id")
+            service=OuterRef("service_id"),
+            command__in=list(Operation.STATUS_AFTER),
+            id__gt=OuterRef("id"),
         )
         .exclude(state=State.SUPERSEDED)
         .filter(~Q(command=Command.TERMINATE) | Q(state=State.SUCCEEDED))

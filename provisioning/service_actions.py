@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from .journal import journal_entry
 from .models import Operation, Server, Service
-from .operations import operation_request, operation_run
+from .operations import operation_request, operation_retry, operation_run
 from .panel_commands import server_test_record
 
 Command = Operation.Command
@@ -77,24 +78,34 @@ def services_ownership_confirm(services: QuerySet, *, requested_by: str) -> list
     confirmed = []
     with transaction.atomic():
         for service in services.select_for_update().exclude(status=Service.Status.TERMINATED):
-            now = timezone.now()
-            Service.objects.filter(pk=service.pk).update(on_panel=True, updated_at=now)
-            Operation.objects.create(
-                command=Command.CONFIRM_OWNERSHIP,
+            Service.objects.filter(pk=service.pk).update(on_panel=True, updated_at=timezone.now())
+            journal_entry(
+                Command.CONFIRM_OWNERSHIP,
                 server=service.server,
                 service=service,
-                state=State.SUCCEEDED,
-                result="success",
                 source=Operation.Source.ADMIN,
                 requested_by=requested_by,
                 request={"domain": service.domain, "was_on_panel": service.on_panel},
-                created_at=now,
-                updated_at=now,
-                started_at=now,
-                finished_at=now,
             )
             confirmed.append(service)
     return confirmed
+
+
+def operations_retry(operations: Iterable[Operation], *, requested_by: str) -> BulkOutcome:
+    """Ask again for what failed operations wanted (the admin's Retry)."""
+    outcome = BulkOutcome()
+    for op in operations:
+        if op.state != State.FAILED:
+            why = f"{op.get_state_display().lower()}: only failed operations are retried"
+            outcome.skipped.append((f"#{op.pk}", why))
+        elif op.command == Command.CHANGE_PACKAGE:
+            outcome.skipped.append((f"#{op.pk}", "is a plan change: change it on the panel"))
+        else:
+            retried, created = operation_retry(
+                op, source=Operation.Source.ADMIN, requested_by=requested_by
+            )
+            (outcome.queued if created else outcome.joined).append(retried)
+    return outcome
 
 
 def server_usage_import(server: Server, *, requested_by: str) -> tuple[Operation, bool]:

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from ..models import Attempt, Operation
-from ..operations import operation_retry
 from ..plan_changes import plan_change_mark_done
 from ..redaction import redact_mapping
+from ..service_actions import operations_retry
 from .display import badge
 from .permissions import ReadOnly, who
 
@@ -129,25 +129,11 @@ class OperationAdmin(ReadOnly, admin.ModelAdmin):
 
     @admin.action(description="Retry (failed operations only)", permissions=["retry"])
     def retry_operations(self, request, queryset):
-        queued, joined, refused = 0, 0, []
-        for op in queryset.select_related("server", "service"):
-            if op.state != Operation.State.FAILED:
-                refused.append(f"#{op.pk} is {op.get_state_display().lower()}")
-                continue
-            if op.command == Operation.Command.CHANGE_PACKAGE:
-                refused.append(f"#{op.pk} is a plan change: change it on the panel, mark it done")
-                continue
-            _, created = operation_retry(
-                op, source=Operation.Source.ADMIN, requested_by=who(request)
-            )
-            queued += created
-            joined += not created
-        text = f"Retry: {queued} queued"
-        if joined:
-            text += f", {joined} already in progress or in effect"
-        if refused:
-            text += f"; not retried (only failed operations are): {', '.join(refused[:10])}"
-        self.message_user(request, text + ".", messages.WARNING if refused else messages.SUCCESS)
+        outcome = operations_retry(
+            queryset.select_related("server", "service"), requested_by=who(request)
+        )
+        level = messages.WARNING if outcome.skipped else messages.SUCCESS
+        self.message_user(request, outcome.summary("Retry"), level)
 
     @admin.action(
         description="Mark plan change done (changed on the panel by hand)", permissions=["retry"]
