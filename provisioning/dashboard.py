@@ -12,15 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from .debts import (
+    accounts_left_behind_operations,
+    suspensions_owed_operations,
+)
 from .models import Attempt, Incident, Operation, Server, Service
 from .panel_access import server_pause_text
 from .panel_metrics import median_latency_by_server
 from .plan_changes import plan_changes_owed
-from .reliability import (
-    accounts_left_behind_operations,
-    reconcile_last_report,
-    suspensions_owed_operations,
-)
+from .reconcile import reconcile_last_report
 
 State = Operation.State
 

@@ -20,8 +20,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .alerts import alerts_create
+from .debts import suspensions_owed_operations
 from .models import Alert, Incident, Operation, ReconcileReport, Server
-from .reliability import suspensions_owed_operations
 
 Kind = Incident.Kind
 Command = Operation.Command

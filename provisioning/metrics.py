@@ -20,9 +20,9 @@ from prometheus_client.core import (
     HistogramMetricFamily,
 )
 
+from .debts import suspensions_owed_operations
 from .models import Alert, Attempt, Incident, Operation, ReconcileReport, Server
 from .panel_metrics import BUCKETS, latency_histograms
-from .reliability import suspensions_owed_operations
 
 QUERIES = 11
 # Reports read for each server's last reconciliation (a daily run covers every server).

@@ -215,3 +215,8 @@ def reconcile_run(
         )
         reconcile_incidents_update(saved)
     return saved
+
+
+def reconcile_last_report() -> ReconcileReport | None:
+    """The most recent reconciliation (scheduled or by hand), or None if none ran yet."""
+    return ReconcileReport.objects.first()

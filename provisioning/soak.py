@@ -22,10 +22,10 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from django_q.models import Schedule
 
+from .debts import accounts_left_behind
 from .imscp.emulator import Emulator
 from .models import Attempt, Operation, Service
 from .qcluster_process import QclusterProcess
-from .reliability import accounts_left_behind
 from .signing import webhook_headers
 from .sweep import operations_sweep
 

@@ -58,7 +58,7 @@ def operations_supersede_moved(request: Operation, now: datetime) -> int:
     a panel that may be down. An operation a worker holds runs to its end (the request
     waits for it; see operation_finish_moved for what then happens to it). Whether an
     attempt may have acted (outcome_unknown) is kept: the account it may have made is
-    listed by provisioning.reliability.accounts_left_behind()."""
+    listed by provisioning.debts.accounts_left_behind()."""
     return (
         Operation.objects.filter(
             service_id=request.service_id,

@@ -8,10 +8,10 @@ import pytest
 from django.test import override_settings
 
 from provisioning.dashboard import dashboard_sections
+from provisioning.debts import accounts_left_behind
 from provisioning.imscp.emulator import Emulator
 from provisioning.models import Operation, Service
 from provisioning.operations import operation_run
-from provisioning.reliability import accounts_left_behind
 from tests.panel_fixtures import RESELLER, RESELLER_PASSWORD
 from tests.webhook_client import command_body, post_webhook
 from tests.worker_fixtures import wait_until

@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from provisioning.debts import suspensions_owed
 from provisioning.demo import GOLD_REFUSAL, demo_bridge_seed, demo_panel_day, demo_server
 from provisioning.demo_accounts import DEMO_ACCOUNTS, PANEL_ONLY, demo_figures
 from provisioning.models import Operation, Service, UsageSample
-from provisioning.reliability import reconcile_last_report, suspensions_owed
+from provisioning.reconcile import reconcile_last_report
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from provisioning.debts import suspensions_owed
 from provisioning.models import Operation
 from provisioning.operations import operation_request, operation_retry, operation_run
-from provisioning.reliability import suspensions_owed
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
 

@@ -13,12 +13,12 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
+from ..debts import suspensions_owed_operations
 from ..domains import DomainError, domain_normalize
 from ..imscp.client import panel_base_url
 from ..models import Operation, Service
 from ..panel_login import panel_login_record, panel_login_response
 from ..passwords import password_generate, password_problem
-from ..reliability import suspensions_owed_operations
 from ..service_actions import (
     services_command,
     services_ownership_confirm,

@@ -1,4 +1,5 @@
-"""What the admin dashboard shows about reliability: debts the bridge still owes.
+"""What the bridge still owes: suspensions not carried out, accounts left on a server
+a service left.
 
 Plain functions over the journal, so the dashboard, the admin and scripts agree."""
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Q
 
-from .models import Operation, ReconcileReport, Service
+from .models import Operation, Service
 
 Command = Operation.Command
 State = Operation.State
@@ -94,8 +95,3 @@ def accounts_left_behind() -> list[LeftAccount]:
         LeftAccount(service=op.service, operation=op, certain=op.state == State.SUCCEEDED)
         for op in left.order_by("id")
     ]
-
-
-def reconcile_last_report() -> ReconcileReport | None:
-    """The most recent reconciliation (scheduled or by hand), or None if none ran yet."""
-    return ReconcileReport.objects.first()
