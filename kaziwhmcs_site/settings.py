@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_q",
     "provisioning",
+    "devtools",  # the demo panel and the soak (manage.py imscp_emulator, rundemo, soak)
 ]
 
 MIDDLEWARE = [

@@ -6,8 +6,8 @@ The same functions as `manage.py rundemo`; today's usage import runs here in one
 import pytest
 from django.utils import timezone
 
-from provisioning.demo import demo_bridge_seed, demo_catch_up, demo_panel_seed, demo_server
-from provisioning.imscp.emulator import seed_demo
+from devtools.demo import demo_bridge_seed, demo_catch_up, demo_panel_seed, demo_server
+from devtools.emulator import seed_demo
 from provisioning.operations import operation_run
 
 

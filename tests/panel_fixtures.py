@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from provisioning.imscp.emulator import Emulator
+from devtools.emulator import Emulator
 
 RESELLER = "reseller1"
 RESELLER_PASSWORD = "reseller-secret-1"

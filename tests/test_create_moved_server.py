@@ -7,9 +7,9 @@ import threading
 import pytest
 from django.test import override_settings
 
+from devtools.emulator import Emulator
 from provisioning.dashboard import dashboard_sections
 from provisioning.debts import accounts_left_behind
-from provisioning.imscp.emulator import Emulator
 from provisioning.models import Operation, Service
 from provisioning.operations import operation_run
 from tests.panel_fixtures import RESELLER, RESELLER_PASSWORD

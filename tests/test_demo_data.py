@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from devtools.demo import GOLD_REFUSAL, demo_bridge_seed, demo_panel_day, demo_server
+from devtools.demo_accounts import DEMO_ACCOUNTS, PANEL_ONLY, demo_figures
 from provisioning.debts import suspensions_owed
-from provisioning.demo import GOLD_REFUSAL, demo_bridge_seed, demo_panel_day, demo_server
-from provisioning.demo_accounts import DEMO_ACCOUNTS, PANEL_ONLY, demo_figures
 from provisioning.models import Operation, Service, UsageSample
 from provisioning.reconcile import reconcile_last_report
 

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from provisioning.soak import soak_report, soak_run
+from devtools.soak import soak_report, soak_run
 
 pytestmark = [pytest.mark.e2e]
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioning.qcluster_process import QclusterProcess
+from devtools.qcluster_process import QclusterProcess
 
 
 class Worker(QclusterProcess):

@@ -12,6 +12,21 @@ import requests
 from django.db import transaction
 from django.utils import timezone
 
+from provisioning.domains import domain_normalize
+from provisioning.models import (
+    Attempt,
+    Client,
+    Operation,
+    Product,
+    ReconcileReport,
+    Server,
+    Service,
+)
+from provisioning.models import UsageSample as Sample
+from provisioning.reconcile import reconcile_run
+from provisioning.service_actions import server_usage_import
+from provisioning.usage_chart import HISTORY_DAYS
+
 from .demo_accounts import (
     DEMO_ACCOUNTS,
     DEMO_PLANS,
@@ -21,12 +36,6 @@ from .demo_accounts import (
     DemoAccount,
     demo_figures,
 )
-from .domains import domain_normalize
-from .models import Attempt, Client, Operation, Product, ReconcileReport, Server, Service
-from .models import UsageSample as Sample
-from .reconcile import reconcile_run
-from .service_actions import server_usage_import
-from .usage_chart import HISTORY_DAYS
 
 Command, State = Operation.Command, Operation.State
 GOLD_REFUSAL = "KaziWhmcs: The 'Gold' hosting plan doesn't exists"

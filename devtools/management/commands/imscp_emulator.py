@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from provisioning.imscp.emulator import Emulator, seed_demo
+from devtools.emulator import Emulator, seed_demo
 
 
 class Command(BaseCommand):

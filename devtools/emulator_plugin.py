@@ -3,7 +3,8 @@ the actions, their texts and their check order, as the shared protocol notes des
 
 import re
 
-from . import phpserial
+from provisioning.imscp import phpserial
+
 from .emulator_state import (
     Customer,
     PanelState,

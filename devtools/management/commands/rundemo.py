@@ -16,14 +16,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from provisioning.demo import (
+from devtools.demo import (
     demo_bridge_seed,
     demo_catch_up,
     demo_panel_day,
     demo_panel_seed,
     demo_server,
 )
-from provisioning.demo_accounts import DEMO_RESELLER
+from devtools.demo_accounts import DEMO_RESELLER
 from provisioning.signing import client_area_query
 
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from provisioning.soak import soak_report, soak_run
+from devtools.soak import soak_report, soak_run
 
 
 class Command(BaseCommand):

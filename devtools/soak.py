@@ -22,12 +22,13 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from django_q.models import Schedule
 
-from .debts import accounts_left_behind
-from .imscp.emulator import Emulator
-from .models import Attempt, Operation, Service
+from provisioning.debts import accounts_left_behind
+from provisioning.models import Attempt, Operation, Service
+from provisioning.signing import webhook_headers
+from provisioning.sweep import operations_sweep
+
+from .emulator import Emulator
 from .qcluster_process import QclusterProcess
-from .signing import webhook_headers
-from .sweep import operations_sweep
 
 RESELLER, RESELLER_PASSWORD = "soak-reseller", "soak-reseller-pass"
 COMMANDS = ("CreateAccount", "SuspendAccount", "UnsuspendAccount", "TerminateAccount")
