@@ -17,6 +17,7 @@ from .imscp.errors import PanelError, PanelLockedOut, PanelPermanentError, Panel
 from .incidents import operation_incidents_update
 from .lean_rows import row_insert
 from .models import Attempt, Operation, Server, Service
+from .operation_waits import operation_changed_notify
 from .panel_access import server_turn
 from .panel_commands import CommandResult, command_apply, command_execute, command_refused
 from .redaction import MASK, redact_text
@@ -358,12 +359,15 @@ def _attempt_record(op: Operation, started: datetime, outcome: str, answer: str)
 def _transition(op: Operation, **changes) -> bool:
     """Leave RUNNING only if this worker still owns the attempt."""
     changes.setdefault("updated_at", timezone.now())
-    return (
+    owned = (
         Operation.objects.filter(pk=op.pk, state=State.RUNNING, attempts=op.attempts).update(
             **changes
         )
         == 1
     )
+    if owned:
+        operation_changed_notify(op.pk)  # a status request may be waiting for this
+    return owned
 
 
 def _enqueue_next_of_service(op: Operation) -> None:

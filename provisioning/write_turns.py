@@ -15,19 +15,14 @@ from collections.abc import Iterator
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-
-def _lock_path(connection) -> str | None:
-    name = str(connection.settings_dict["NAME"])
-    if connection.vendor != "sqlite" or name.startswith("file:") or ":memory:" in name:
-        return None
-    return f"{name}.write-turn"
+from .sqlite_files import sqlite_side_file
 
 
 @contextlib.contextmanager
 def write_turn(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     """Hold this process's turn to write (SQLite file databases); elsewhere, nothing."""
     connection = connections[using]
-    path = None if connection.in_atomic_block else _lock_path(connection)
+    path = None if connection.in_atomic_block else sqlite_side_file(connection, ".write-turn")
     if path is None:
         yield
         return
