@@ -18,11 +18,15 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from .sqlite_files import sqlite_side_file
 
 
+def _lock_path(connection) -> str | None:
+    return sqlite_side_file(connection, ".write-turn")
+
+
 @contextlib.contextmanager
 def write_turn(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     """Hold this process's turn to write (SQLite file databases); elsewhere, nothing."""
     connection = connections[using]
-    path = None if connection.in_atomic_block else sqlite_side_file(connection, ".write-turn")
+    path = None if connection.in_atomic_block else _lock_path(connection)
     if path is None:
         yield
         return
