@@ -7,6 +7,7 @@ transaction the broker's own enqueue runs: it also closes stale connections), an
 the pusher waiting for tasks is woken by the queue bell when one is queued."""
 
 import logging
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -48,7 +49,7 @@ class DatabaseBroker(HeartbeatMixin, ORM):
             return task_id
         key = self.list_key or Conf.CLUSTER_NAME
         task_id = row_insert(OrmQ(key=key, payload=task, lock=timezone.now())).pk
-        transaction.on_commit(lambda: queue_bell_ring(Conf.ORM), using=Conf.ORM)
+        transaction.on_commit(partial(queue_bell_ring, Conf.ORM), using=Conf.ORM)
         return task_id
 
     def dequeue(self):
