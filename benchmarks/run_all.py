@@ -15,6 +15,8 @@ QUICK = {
     "usage_import --database postgresql": ["--accounts", "20000", "--per-row", "5000"],
     "pages": ["--services", "20000"],
     "connections": ["--calls", "400"],
+    "roundtrip": ["--pairs", "20", "--slow-pairs", "6", "--rounds", "2", "--concurrent", "20"]
+    + ["--idle", "10"],
 }
 
 

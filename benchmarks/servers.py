@@ -158,6 +158,13 @@ def _stop(process: subprocess.Popen) -> None:
 @contextlib.contextmanager
 def gunicorn(app: str, env: dict[str, str]) -> Iterator[str]:
     """The production server as `make run` starts it: 2 workers x 4 threads."""
+    with gunicorn_process(app, env) as (url, _process):
+        yield url
+
+
+@contextlib.contextmanager
+def gunicorn_process(app: str, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`gunicorn`, with its master process (whose children are the workers)."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -179,7 +186,7 @@ def gunicorn(app: str, env: dict[str, str]) -> Iterator[str]:
     )
     try:
         wait_for(lambda: _port_open(port), f"gunicorn {app}")
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process
     finally:
         _stop(process)
 

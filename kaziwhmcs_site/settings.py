@@ -163,6 +163,12 @@ PANEL_PAUSE_AFTER_FAILURES = env.int("PANEL_PAUSE_AFTER_FAILURES", default=3)
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
 WEBHOOK_TIMESTAMP_TOLERANCE = env.int("WEBHOOK_TIMESTAMP_TOLERANCE", default=300)
 CLIENT_AREA_LINK_SECONDS = env.int("CLIENT_AREA_LINK_SECONDS", default=600)
+# Status requests of one web process that may wait for an operation's outcome at once
+# (the WHMCS module's long poll); the others answer at once. Below gunicorn's --threads,
+# so that waiting calls leave threads to webhooks and pages.
+STATUS_WAIT_SLOTS = env.int("STATUS_WAIT_SLOTS", default=2)
+if STATUS_WAIT_SLOTS < 0:
+    raise ImproperlyConfigured("STATUS_WAIT_SLOTS must be 0 (no waiting) or more")
 
 # Transient panel failures: OPERATION_MAX_ATTEMPTS attempts, exponential backoff from
 # OPERATION_RETRY_BASE_SECONDS (defaults: 8 attempts spread over about two hours).

@@ -18,6 +18,7 @@ from .incidents import operation_incidents_update
 from .joining import existing_for_service, request_summary
 from .lean_rows import row_insert
 from .models import Attempt, Operation, Server, Service
+from .operation_waits import operation_changed_notify
 from .panel_access import server_turn
 from .panel_commands import CommandResult, command_apply, command_execute, command_refused
 from .panel_slots import slot_release, slot_take
@@ -316,12 +317,15 @@ def _attempt_record(op: Operation, started: datetime, outcome: str, answer: str)
 def _transition(op: Operation, **changes) -> bool:
     """Leave RUNNING only if this worker still owns the attempt."""
     changes.setdefault("updated_at", timezone.now())
-    return (
+    owned = (
         Operation.objects.filter(pk=op.pk, state=State.RUNNING, attempts=op.attempts).update(
             **changes
         )
         == 1
     )
+    if owned:
+        operation_changed_notify(op.pk)  # a status request may be waiting for this
+    return owned
 
 
 def _enqueue_next_of_service(op: Operation) -> None:

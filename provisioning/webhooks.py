@@ -20,6 +20,7 @@ from .http_errors import json_error
 from .lean_rows import row_insert
 from .mirror import mirror_check, mirror_upsert
 from .models import Operation, WebhookEvent
+from .operation_waits import MAX_WAIT_SECONDS, operation_wait, waiting_helps
 from .operations import operation_request
 from .plan_changes import plan_change_record
 from .redaction import redact_mapping
@@ -179,10 +180,25 @@ def operation_status(request: HttpRequest, operation_id: int) -> JsonResponse:
         )
     except SignatureError as exc:
         return json_error(401, str(exc))
+    wait = _wait_seconds(request.GET.get("wait", "0"))
+    if wait is None:
+        return json_error(400, f"wait must be a number of seconds from 0 to {MAX_WAIT_SECONDS:g}")
     op = Operation.objects.filter(pk=operation_id).first() if operation_id <= _MAX_ID else None
     if op is None:
         return json_error(404, f"no operation {operation_id}")
+    # A panel known not to answer soon ends the wait before it starts (panel_condition).
+    if wait and waiting_helps(op) and not server_condition(op.server):
+        op = operation_wait(op, wait)
     return operation_answer(request, op)
+
+
+def _wait_seconds(raw: str) -> float | None:
+    """The `wait` of a status request, or None when it is not such a number."""
+    try:
+        wait = float(raw)
+    except ValueError:
+        return None
+    return wait if 0 <= wait <= MAX_WAIT_SECONDS else None
 
 
 @lru_cache(maxsize=1)

@@ -15,12 +15,11 @@ from collections.abc import Iterator
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from .sqlite_files import sqlite_side_file
+
 
 def _lock_path(connection) -> str | None:
-    name = str(connection.settings_dict["NAME"])
-    if connection.vendor != "sqlite" or name.startswith("file:") or ":memory:" in name:
-        return None
-    return f"{name}.write-turn"
+    return sqlite_side_file(connection, ".write-turn")
 
 
 @contextlib.contextmanager

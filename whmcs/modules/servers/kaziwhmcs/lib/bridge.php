@@ -13,6 +13,10 @@ if (!defined('WHMCS')) {
 const FINISHED_STATES = ['succeeded', 'failed'];
 const CONNECT_TIMEOUT = 10;
 const POST_TIMEOUT = 30;
+// The longest one status request asks the bridge to wait (the bridge's own limit), and
+// the time its answer may take beyond that.
+const LONG_POLL_SECONDS = 10;
+const LONG_POLL_MARGIN = 10;
 
 /**
  * A readable reason the bridge could not be asked or did not answer usefully.
@@ -205,8 +209,11 @@ function command_post(array $config, string $command, array $contractParams): ar
 }
 
 /**
- * Poll until the operation finished or $waitSeconds passed; returns the last
- * answer and its raw body. Passing trouble (a bridge restart) is polled through.
+ * Wait until the operation finished or $waitSeconds passed; returns the last answer
+ * and its raw body. Each status request asks the bridge to hold its answer until the
+ * outcome is known (long poll, at most LONG_POLL_SECONDS); a bridge that answers sooner
+ * without an outcome (all its waiting slots taken, or an older bridge) is asked again
+ * after a short sleep. Passing trouble (a bridge restart) is polled through.
  */
 function operation_wait(array $config, string $command, array $answer, string $raw, float $waitSeconds): array
 {
@@ -222,16 +229,25 @@ function operation_wait(array $config, string $command, array $answer, string $r
         if ($left <= 0) {
             break;
         }
-        usleep((int) (min($interval, $left) * 1000000));
-        $interval = min($interval * 1.5, 1.0);
+        $wait = min($left, LONG_POLL_SECONDS);
+        $asked = microtime(true);
         try {
-            list($status, $body) = http_request($config, 'GET', $url, null, (int) ceil(min(POST_TIMEOUT, max($left, 1))));
+            $waitUrl = $url . (strpos($url, '?') === false ? '?' : '&') . 'wait=' . sprintf('%.1F', $wait);
+            list($status, $body) = http_request($config, 'GET', $waitUrl, null, (int) ceil($wait + LONG_POLL_MARGIN));
             $answer = answer_json($status, $body, $what);
             $raw = $body;
         } catch (BridgeError $error) {
             if ($error->final || microtime(true) >= $deadline) {
                 throw $error;
             }
+        }
+        if (in_array($answer['state'], FINISHED_STATES, true) || microtime(true) - $asked >= $wait - 0.05) {
+            continue;
+        }
+        $left = $deadline - microtime(true);
+        if ($left > 0 && waiting_helps($answer)) {
+            usleep((int) (min($interval, $left) * 1000000));
+            $interval = min($interval * 1.5, 1.0);
         }
     }
     return [$answer, $raw];
