@@ -145,6 +145,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# --- Security: HTTPS, headers, cookies, login throttling, log redaction (docs/security.md) ---
 # HTTPS is normally terminated by a reverse proxy in front of the bridge.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
@@ -152,87 +153,6 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# The panel (see shared protocol): account creation is slow, so the read timeout is generous.
-PANEL_CONNECT_TIMEOUT = env.float("PANEL_CONNECT_TIMEOUT", default=5.0)
-PANEL_READ_TIMEOUT = env.float("PANEL_READ_TIMEOUT", default=60.0)
-# Calls in flight to one panel at most, across all workers and hosts (a server may set its
-# own); and how many calls in a row that cannot reach a panel pause its queue.
-PANEL_MAX_CONCURRENCY = env.int("PANEL_MAX_CONCURRENCY", default=2)
-PANEL_PAUSE_AFTER_FAILURES = env.int("PANEL_PAUSE_AFTER_FAILURES", default=3)
-
-WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
-WEBHOOK_TIMESTAMP_TOLERANCE = env.int("WEBHOOK_TIMESTAMP_TOLERANCE", default=300)
-CLIENT_AREA_LINK_SECONDS = env.int("CLIENT_AREA_LINK_SECONDS", default=600)
-# Status requests of one web process that may wait for an operation's outcome at once
-# (the WHMCS module's long poll); the others answer at once. Below gunicorn's --threads,
-# so that waiting calls leave threads to webhooks and pages.
-STATUS_WAIT_SLOTS = env.int("STATUS_WAIT_SLOTS", default=2)
-if STATUS_WAIT_SLOTS < 0:
-    raise ImproperlyConfigured("STATUS_WAIT_SLOTS must be 0 (no waiting) or more")
-
-# Transient panel failures: OPERATION_MAX_ATTEMPTS attempts, exponential backoff from
-# OPERATION_RETRY_BASE_SECONDS (defaults: 8 attempts spread over about two hours).
-OPERATION_MAX_ATTEMPTS = env.int("OPERATION_MAX_ATTEMPTS", default=8)
-OPERATION_RETRY_BASE_SECONDS = env.float("OPERATION_RETRY_BASE_SECONDS", default=60.0)
-
-# The most panel calls one attempt makes: a create met by "already exists" lists the
-# reseller's accounts, logs in as the customer, and, that login refused, logs in as the
-# reseller in its session to clear it (a suspend of an account the bridge did not create:
-# list, customer login, suspend). Counted by tests/test_worker_lost.py.
-PANEL_CALLS_PER_ATTEMPT = 4
-# Q_TIMEOUT covers the worst attempt, each call up to both panel timeouts. A worker that
-# dies is noticed after Q_TIMEOUT (+ a margin) by the sweep; the ORM broker redelivers its
-# task after Q_RETRY, which must exceed Q_TIMEOUT or a slow task runs on two workers at once.
-_task_timeout = env.int(
-    "Q_TIMEOUT",
-    default=int(PANEL_CALLS_PER_ATTEMPT * (PANEL_CONNECT_TIMEOUT + PANEL_READ_TIMEOUT)) + 30,
-)
-_task_retry = env.int("Q_RETRY", default=_task_timeout + 60)
-if _task_retry <= _task_timeout:
-    raise ImproperlyConfigured(
-        f"Q_RETRY ({_task_retry}) must be larger than Q_TIMEOUT ({_task_timeout})"
-    )
-Q_CLUSTER = {
-    "name": env.str("Q_CLUSTER_NAME", default="kaziwhmcs"),
-    "workers": env.int("Q_WORKERS", default=2),
-    "timeout": _task_timeout,
-    "retry": _task_retry,
-    "max_attempts": 0,
-    "poll": env.float("Q_POLL", default=0.2),
-    "guard_cycle": env.float("Q_GUARD_CYCLE", default=0.5),
-    # Successful tasks are not kept: the Operation journal is the record (keeping some made
-    # the cluster's monitor lock, count and prune the success table after every task).
-    "save_limit": -1,
-    "ack_failures": True,
-    "catch_up": False,
-    "label": "Task queue",
-}
-REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    Q_CLUSTER["redis"] = REDIS_URL
-    # django-q2's Redis broker, also recording the workers' heartbeat for /healthz.
-    Q_CLUSTER["broker_class"] = "provisioning.task_broker.RedisBroker"
-else:
-    Q_CLUSTER["orm"] = "default"
-    # The ORM broker, its task rows written with one prepared INSERT inside a transaction.
-    Q_CLUSTER["broker_class"] = "provisioning.task_broker.DatabaseBroker"
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
-
-# The client area: daily usage samples kept for the history chart, and how long a
-# signed link's session grants its service.
-USAGE_HISTORY_DAYS = env.int("USAGE_HISTORY_DAYS", default=90)
-if USAGE_HISTORY_DAYS < 1:
-    raise ImproperlyConfigured("USAGE_HISTORY_DAYS must be at least 1 (days of usage kept)")
-CLIENT_AREA_SESSION_SECONDS = env.int("CLIENT_AREA_SESSION_SECONDS", default=3600)
-
-# --- Security: headers, cookies, login throttling, log redaction (see docs/security.md) ---
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -284,11 +204,98 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
 # is the last X-Forwarded-For entry, the one the (trusted) proxy appended.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
-# Secrets out of the console log, whatever logs them (the panel echoes refused passwords).
-LOGGING["filters"] = {"redact_secrets": {"()": "provisioning.redaction.SecretRedactingFilter"}}
-LOGGING["handlers"]["console"]["filters"] = ["redact_secrets"]
 
-# --- Alerts, health and metrics (README, "Monitoring") ---
+# --- The panels ---
+# The panel (see shared protocol): account creation is slow, so the read timeout is generous.
+PANEL_CONNECT_TIMEOUT = env.float("PANEL_CONNECT_TIMEOUT", default=5.0)
+PANEL_READ_TIMEOUT = env.float("PANEL_READ_TIMEOUT", default=60.0)
+# Calls in flight to one panel at most, across all workers and hosts (a server may set its
+# own); and how many calls in a row that cannot reach a panel pause its queue.
+PANEL_MAX_CONCURRENCY = env.int("PANEL_MAX_CONCURRENCY", default=2)
+PANEL_PAUSE_AFTER_FAILURES = env.int("PANEL_PAUSE_AFTER_FAILURES", default=3)
+
+# --- WHMCS: webhooks, status requests, the client area ---
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
+WEBHOOK_TIMESTAMP_TOLERANCE = env.int("WEBHOOK_TIMESTAMP_TOLERANCE", default=300)
+CLIENT_AREA_LINK_SECONDS = env.int("CLIENT_AREA_LINK_SECONDS", default=600)
+# Status requests of one web process that may wait for an operation's outcome at once
+# (the WHMCS module's long poll); the others answer at once. Below gunicorn's --threads,
+# so that waiting calls leave threads to webhooks and pages.
+STATUS_WAIT_SLOTS = env.int("STATUS_WAIT_SLOTS", default=2)
+if STATUS_WAIT_SLOTS < 0:
+    raise ImproperlyConfigured("STATUS_WAIT_SLOTS must be 0 (no waiting) or more")
+# The client area: daily usage samples kept for the history chart, and how long a
+# signed link's session grants its service.
+USAGE_HISTORY_DAYS = env.int("USAGE_HISTORY_DAYS", default=90)
+if USAGE_HISTORY_DAYS < 1:
+    raise ImproperlyConfigured("USAGE_HISTORY_DAYS must be at least 1 (days of usage kept)")
+CLIENT_AREA_SESSION_SECONDS = env.int("CLIENT_AREA_SESSION_SECONDS", default=3600)
+
+# --- Operations and the task queue ---
+# Transient panel failures: OPERATION_MAX_ATTEMPTS attempts, exponential backoff from
+# OPERATION_RETRY_BASE_SECONDS (defaults: 8 attempts spread over about two hours).
+OPERATION_MAX_ATTEMPTS = env.int("OPERATION_MAX_ATTEMPTS", default=8)
+OPERATION_RETRY_BASE_SECONDS = env.float("OPERATION_RETRY_BASE_SECONDS", default=60.0)
+
+# The most panel calls one attempt makes: a create met by "already exists" lists the
+# reseller's accounts, logs in as the customer, and, that login refused, logs in as the
+# reseller in its session to clear it (a suspend of an account the bridge did not create:
+# list, customer login, suspend). Counted by tests/test_worker_lost.py.
+PANEL_CALLS_PER_ATTEMPT = 4
+# Q_TIMEOUT covers the worst attempt, each call up to both panel timeouts. A worker that
+# dies is noticed after Q_TIMEOUT (+ a margin) by the sweep; the ORM broker redelivers its
+# task after Q_RETRY, which must exceed Q_TIMEOUT or a slow task runs on two workers at once.
+_task_timeout = env.int(
+    "Q_TIMEOUT",
+    default=int(PANEL_CALLS_PER_ATTEMPT * (PANEL_CONNECT_TIMEOUT + PANEL_READ_TIMEOUT)) + 30,
+)
+_task_retry = env.int("Q_RETRY", default=_task_timeout + 60)
+if _task_retry <= _task_timeout:
+    raise ImproperlyConfigured(
+        f"Q_RETRY ({_task_retry}) must be larger than Q_TIMEOUT ({_task_timeout})"
+    )
+Q_CLUSTER = {
+    "name": env.str("Q_CLUSTER_NAME", default="kaziwhmcs"),
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": _task_timeout,
+    "retry": _task_retry,
+    "max_attempts": 0,
+    "poll": env.float("Q_POLL", default=0.2),
+    "guard_cycle": env.float("Q_GUARD_CYCLE", default=0.5),
+    # Successful tasks are not kept: the Operation journal is the record (keeping some made
+    # the cluster's monitor lock, count and prune the success table after every task).
+    "save_limit": -1,
+    "ack_failures": True,
+    "catch_up": False,
+    "label": "Task queue",
+}
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+    # django-q2's Redis broker, also recording the workers' heartbeat for /healthz.
+    Q_CLUSTER["broker_class"] = "provisioning.task_broker.RedisBroker"
+else:
+    Q_CLUSTER["orm"] = "default"
+    # The ORM broker, its task rows written with one prepared INSERT inside a transaction.
+    Q_CLUSTER["broker_class"] = "provisioning.task_broker.DatabaseBroker"
+
+# --- Logging, alerts, health and metrics (README, "Monitoring") ---
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Secrets out of the console log, whatever logs them (the panel echoes refused passwords).
+    "filters": {"redact_secrets": {"()": "provisioning.redaction.SecretRedactingFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
 # Mail: django-environ's EMAIL_URL (smtp://user:pass@host:587, smtp+tls://..., smtps://...;
 # consolemail:// and filemail:////absolute/path for trials). Unset: Django's default,
 # localhost:25. Parts the URL leaves out keep Django's defaults.

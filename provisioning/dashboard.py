@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count
+from django.db.models import Count, Min, Q, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
@@ -44,6 +44,10 @@ class Section:
     empty: str = "Nothing to show."
 
 
+# The size of the whole list, on each of its first rows: count and rows in one query.
+_TOTAL = Window(Count("id"))
+
+
 def _changelist(model: str, **params) -> str:
     url = reverse(f"admin:provisioning_{model}_changelist")
     return f"{url}?{urlencode(params)}" if params else url
@@ -59,79 +63,35 @@ def services_by_status(now: datetime) -> Section:
 
 
 def operations_last_day(now: datetime) -> Section:
+    """The last day's operations by state, and the oldest unfinished one: one query."""
     since = now - timedelta(hours=24)
-    counts = dict(
-        Operation.objects.filter(created_at__gte=since)
-        .values_list("state")
-        .annotate(n=Count("id"))
-        .order_by()
+    recent = Q(created_at__gte=since)
+    unfinished = Q(state__in=Operation.UNFINISHED)
+    shown = (State.QUEUED, State.RUNNING, State.RETRYING, State.FAILED)
+    figures = Operation.objects.filter(recent | unfinished).aggregate(
+        **{state: Count("id", filter=recent & Q(state=state)) for state in shown},
+        oldest_id=Min("id", filter=unfinished),
+        oldest_at=Min("created_at", filter=unfinished),
     )
     rows = []
-    for state in (State.QUEUED, State.RUNNING, State.RETRYING, State.FAILED):
-        count = counts.get(state, 0)
+    for state in shown:
         url = _changelist(
             "operation", state__exact=state, created_at__gte=since.isoformat(timespec="seconds")
         )
+        count = figures[state]
         rows.append(
             Row(state.label.capitalize(), count, url, alert=state == State.FAILED and count)
         )
-    return Section("Operations in the last 24 hours", rows)
-
-
-def oldest_unfinished(now: datetime) -> Section:
-    op = (
-        Operation.objects.filter(state__in=Operation.UNFINISHED)
-        .select_related("service", "server")
-        .order_by("created_at", "id")
-        .first()
-    )
-    section = Section("Oldest unfinished operation", empty="Every operation has finished.")
-    if op is not None:
-        target = op.service.domain if op.service else str(op.server)
-        section.rows.append(
+    if figures["oldest_id"] is not None:
+        rows.append(
             Row(
-                f"#{op.pk} {op.command} for {target} ({op.get_state_display()})",
-                f"{timesince(op.created_at, now)} old",
-                reverse("admin:provisioning_operation_change", args=[op.pk]),
-                alert=now - op.created_at > timedelta(minutes=15),
+                f"Oldest unfinished: #{figures['oldest_id']}",
+                f"{timesince(figures['oldest_at'], now)} old",
+                reverse("admin:provisioning_operation_change", args=[figures["oldest_id"]]),
+                alert=now - figures["oldest_at"] > timedelta(minutes=15),
             )
         )
-    return section
-
-
-def servers_failing(now: datetime) -> Section:
-    failing = Server.objects.filter(last_test_ok=False)
-    count, servers = failing.count(), list(failing.order_by("name")[:10])
-    section = Section("Servers whose last connection test failed", empty="None.")
-    if count:
-        url = _changelist("server", last_test_ok__exact="0")
-        section.rows.append(Row("Failing servers", count, url, alert=True))
-    section.rows += [
-        Row(
-            str(server),
-            (server.last_test_message or "failed")[:120],
-            reverse("admin:provisioning_server_change", args=[server.pk]),
-            alert=True,
-        )
-        for server in servers
-    ]
-    return section
-
-
-def servers_paused(now: datetime) -> Section:
-    """Panels the bridge does not call for now: a lock-out, or too many failed calls."""
-    paused = list(Server.objects.filter(paused_until__gt=now).order_by("paused_until")[:10])
-    section = Section("Servers the bridge waits for", empty="None.")
-    section.rows += [
-        Row(
-            str(server),
-            server_pause_text(server, now)[:160],
-            reverse("admin:provisioning_server_change", args=[server.pk]),
-            alert=True,
-        )
-        for server in paused
-    ]
-    return section
+    return Section("Operations in the last 24 hours", rows)
 
 
 def billing_suspended_panel_active(now: datetime) -> Section:
@@ -150,8 +110,10 @@ def billing_suspended_panel_active(now: datetime) -> Section:
 
 
 def plan_changes_owed_section(now: datetime) -> Section:
-    owed = plan_changes_owed().select_related("service").order_by("id")
-    count = owed.count()
+    owed = list(
+        plan_changes_owed().select_related("service").annotate(total=_TOTAL).order_by("id")[:10]
+    )
+    count = owed[0].total if owed else 0
     section = Section("Plan changes owed (change the plan on the panel)", empty="None.")
     if count:
         url = _changelist(
@@ -166,19 +128,24 @@ def plan_changes_owed_section(now: datetime) -> Section:
             reverse("admin:provisioning_operation_change", args=[op.pk]),
             alert=True,
         )
-        for op in owed[:10]
+        for op in owed
     ]
     return section
 
 
 def accounts_left_behind(now: datetime) -> Section:
-    left = accounts_left_behind_operations()
-    count = left.count()
+    left = list(
+        accounts_left_behind_operations()
+        .select_related("service", "server")
+        .annotate(total=_TOTAL)
+        .order_by("id")[:10]
+    )
+    count = left[0].total if left else 0
     section = Section("Accounts on a server the service left", empty="None.")
     if count:
         url = _changelist("operation", command__exact=Operation.Command.CREATE)
         section.rows.append(Row("Accounts to clean up by hand", count, url, alert=True))
-    for op in left.select_related("service", "server").order_by("id")[:10]:
+    for op in left:
         made = "created" if op.state == State.SUCCEEDED else "maybe created (outcome unknown)"
         section.rows.append(
             Row(
@@ -229,7 +196,8 @@ def open_incidents(now: datetime) -> Section:
 
 
 def panels_last_day(now: datetime) -> Section:
-    """Per server: failed attempts and the median panel call time over 24 hours."""
+    """Each server: what keeps the bridge from it (a failed connection test, a pause), else
+    its failed attempts and median panel call time over 24 hours."""
     since = now - timedelta(hours=24)
     failures = dict(
         Attempt.objects.filter(finished_at__gte=since)
@@ -239,21 +207,28 @@ def panels_last_day(now: datetime) -> Section:
         .order_by()
     )
     medians = median_latency_by_server(since)
-    active = failures.keys() | medians.keys()
-    section = Section("Panels in the last 24 hours", empty="No panel call in the last 24 hours.")
-    if not active:
-        return section
-    for server in Server.objects.filter(pk__in=active).order_by("name", "whmcs_id"):
-        failed = failures.get(server.pk, 0)
-        median = medians.get(server.pk)
+    section = Section("Panels in the last 24 hours", empty="No server yet.")
+    for server in Server.objects.order_by("name", "whmcs_id"):
+        failed, median = failures.get(server.pk, 0), medians.get(server.pk)
         latency = f"median {median * 1000:,.0f} ms" if median is not None else "no call"
-        url = _changelist(
-            "operation",
-            server__id__exact=server.pk,
-            created_at__gte=since.isoformat(timespec="seconds"),
+        trouble = server_pause_text(server, now) or (
+            f"Last connection test failed: {server.last_test_message or 'failed'}"
+            if server.last_test_ok is False
+            else ""
         )
         section.rows.append(
-            Row(str(server), f"{failed} failed attempts, {latency}", url, alert=bool(failed))
+            Row(
+                str(server),
+                trouble[:160] or f"{failed} failed attempts, {latency}",
+                reverse("admin:provisioning_server_change", args=[server.pk])
+                if trouble
+                else _changelist(
+                    "operation",
+                    server__id__exact=server.pk,
+                    created_at__gte=since.isoformat(timespec="seconds"),
+                ),
+                alert=bool(trouble or failed),
+            )
         )
     return section
 
@@ -261,15 +236,12 @@ def panels_last_day(now: datetime) -> Section:
 SECTIONS: list[Callable[[datetime], Section]] = [
     services_by_status,
     operations_last_day,
-    oldest_unfinished,
-    servers_failing,
-    servers_paused,
+    panels_last_day,
     billing_suspended_panel_active,
     plan_changes_owed_section,
     accounts_left_behind,
     last_reconciliation,
     open_incidents,
-    panels_last_day,
 ]
 
 
