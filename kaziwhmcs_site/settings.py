@@ -273,11 +273,11 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
     # django-q2's Redis broker, also recording the workers' heartbeat for /healthz.
-    Q_CLUSTER["broker_class"] = "provisioning.task_broker.RedisBroker"
+    Q_CLUSTER["broker_class"] = "provisioning.db.task_broker.RedisBroker"
 else:
     Q_CLUSTER["orm"] = "default"
     # The ORM broker, its task rows written with one prepared INSERT inside a transaction.
-    Q_CLUSTER["broker_class"] = "provisioning.task_broker.DatabaseBroker"
+    Q_CLUSTER["broker_class"] = "provisioning.db.task_broker.DatabaseBroker"
 
 # --- Logging, alerts, health and metrics (README, "Monitoring") ---
 LOGGING = {

@@ -8,7 +8,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .operations import _broker  # this process's broker, the one its enqueues use
+from .db.task_broker import broker  # this process's broker, the one its enqueues use
 from .worker_heartbeat import SEEN_WITHIN, worker_seen
 
 logger = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ def _database() -> str | None:
 
 
 def _broker_check() -> str | None:
-    return None if _broker().ping() else "the broker did not answer"
+    return None if broker().ping() else "the broker did not answer"
 
 
 def _worker() -> str | None:

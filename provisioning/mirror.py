@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 
-from .lean_rows import row_get, row_insert, rows_get
+from .db.lean_rows import row_get, row_insert, rows_get
 from .models import Client, Product, Server, Service
 from .webhook_params import ValidationProblem, WebhookRequest
 

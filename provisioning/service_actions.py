@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from .journal import journal_entry
 from .models import Operation, Server, Service
-from .operations import operation_request, operation_retry, operation_run
+from .operations import operation_request, operation_retry
 from .panel_commands import server_test_record
+from .worker import operation_run
 
 Command = Operation.Command
 State = Operation.State

@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from .db.task_broker import broker
 from .models import Operation
-from .operations import _broker, _stale_before, operation_enqueue, operation_worker_lost
+from .operation_queue import operation_enqueue
+from .worker import attempt_stale_before, operation_worker_lost
 
 State = Operation.State
 
@@ -35,7 +37,7 @@ def operations_sweep(now: datetime | None = None, requeue_after: timedelta = REQ
         .order_by("id")
     )
     ended = 0
-    stale = Operation.objects.filter(state=State.RUNNING, updated_at__lt=_stale_before(now))
+    stale = Operation.objects.filter(state=State.RUNNING, updated_at__lt=attempt_stale_before(now))
     for op in stale.order_by("id")[:SWEEP_BATCH]:
         ended += operation_worker_lost(op, now) is not None
     # Retries, and operations a paused server sent away, whose time came.
@@ -68,5 +70,5 @@ def _send(rows: list[tuple[int, str]], now: datetime) -> int:
 def _broker_backlog() -> int:
     """Tasks the broker still holds: waiting, and (database broker) taken by a worker and
     not acknowledged yet, which it delivers again if that worker dies."""
-    broker = _broker()
-    return (broker.queue_size() or 0) + (broker.lock_size() or 0)
+    found = broker()
+    return (found.queue_size() or 0) + (found.lock_size() or 0)

@@ -2,12 +2,12 @@
 
 from django.utils import timezone
 
-from . import alerts, incidents, operations, panel_metrics, sweep
+from . import alerts, incidents, operations, panel_metrics, sweep, worker
 from .models import Operation, Server
 
 
 def operation_run(operation_id: int) -> str | None:
-    return operations.operation_run(operation_id)
+    return worker.operation_run(operation_id)
 
 
 def operations_sweep() -> int:

@@ -8,26 +8,19 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
 from .http_errors import json_error
-from .lean_rows import row_insert
-from .mirror import mirror_check, mirror_upsert
-from .models import Operation, WebhookEvent
+from .intake import webhook_intake
+from .models import Operation
 from .operation_waits import MAX_WAIT_SECONDS, operation_wait, waiting_helps
-from .operations import operation_request
-from .plan_changes import plan_change_record
-from .redaction import redact_mapping
 from .server_condition import server_condition
 from .signing import SignatureError, webhook_verify
-from .webhook_params import ValidationProblem, WebhookRequest, webhook_parse
-from .write_turns import write_turn
+from .webhook_params import ValidationProblem, webhook_parse
 
 OPENAPI_PATH = Path(settings.BASE_DIR) / "docs" / "openapi.json"
 # Primary keys are 64-bit: a larger id in the URL is simply not an operation.
@@ -81,11 +74,6 @@ def operation_answer(request: HttpRequest, op: Operation) -> JsonResponse:
     return JsonResponse(data)
 
 
-def _event_answer(request: HttpRequest, event_id: str) -> JsonResponse | None:
-    event = WebhookEvent.objects.select_related("operation").filter(event_id=event_id).first()
-    return _operation_answer(request, event.operation) if event else None
-
-
 @csrf_exempt
 @require_POST
 @sensitive_variables("body", "req")
@@ -103,73 +91,11 @@ def webhook_receive(request: HttpRequest) -> JsonResponse:
         req = webhook_parse(body)
     except ValidationProblem as exc:
         return json_error(400, str(exc))
-    # A delivered-again event is found by the unique event id when its WebhookEvent row is
-    # inserted (the transaction then rolls back): new events, the common case, are not
-    # looked up first.
     try:
-        op, created = _webhook_accept(req)
+        op, created = webhook_intake(req)
     except ValidationProblem as exc:
-        return _event_answer(request, req.event_id) or json_error(400, str(exc))
-    except IntegrityError:
-        # A concurrent delivery won a unique row: the same event (answer its operation), or
-        # another event creating the same server/client/product (now there: accept again).
-        replay = _event_answer(request, req.event_id)
-        if replay is not None:
-            return replay
-        try:
-            op, created = _webhook_accept(req)
-        except ValidationProblem as exc:
-            return json_error(400, str(exc))
+        return json_error(400, str(exc))
     return _operation_answer(request, op, 202 if created else 200)
-
-
-@sensitive_variables("req")
-def _webhook_accept(req: WebhookRequest) -> tuple[Operation, bool]:
-    """Mirror, journal and queue in one transaction: all of it, or nothing."""
-    with write_turn(), transaction.atomic():
-        # Checked inside the transaction: the rows it finds are the ones upserted.
-        found = mirror_check(req)
-        if req.command == Operation.Command.CHANGE_PACKAGE:
-            # Read before the upsert moves the service to the product WHMCS changed it to.
-            plan_before = found.service.product.plan_name if found.service else ""
-            server, service = mirror_upsert(req, found)
-            op, created = plan_change_record(
-                server,
-                service,
-                plan_before=plan_before,
-                source=Operation.Source.WEBHOOK,
-                requested_by=f"webhook {req.event_id}",
-            )
-        else:
-            server, service = mirror_upsert(req, found)
-            op, created = _operation_accept(req, server, service, found)
-        row_insert(
-            WebhookEvent(
-                event_id=req.event_id,
-                command=req.command,
-                received_at=timezone.now(),
-                payload=redact_mapping(req.payload),
-                operation=op,
-            )
-        )
-    return op, created
-
-
-@sensitive_variables("req")
-def _operation_accept(req: WebhookRequest, server, service, found) -> tuple[Operation, bool]:
-    return operation_request(
-        req.command,
-        server=server,
-        service=service,
-        secret=(req.service.password or "")
-        if req.command == Operation.Command.CHANGE_PASSWORD
-        else "",
-        source=Operation.Source.WEBHOOK,
-        requested_by=f"webhook {req.event_id}",
-        service_locked=True,  # mirror_check locked it, or mirror_upsert inserted it
-        service_created=service is not None and found.service is None,
-        reason=(req.service.reason or "") if req.service else "",
-    )
 
 
 @require_GET

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from provisioning.alerts import alerts_deliver
 from provisioning.models import Alert, Incident, Operation
-from provisioning.operations import operation_run
+from provisioning.worker import operation_run
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
 from tests.worker_fixtures import Worker, wait_until

@@ -11,7 +11,7 @@ from devtools.emulator import Emulator
 from provisioning.dashboard import dashboard_sections
 from provisioning.debts import accounts_left_behind
 from provisioning.models import Operation, Service
-from provisioning.operations import operation_run
+from provisioning.worker import operation_run
 from tests.panel_fixtures import RESELLER, RESELLER_PASSWORD
 from tests.webhook_client import command_body, post_webhook
 from tests.worker_fixtures import wait_until

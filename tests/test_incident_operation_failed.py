@@ -6,7 +6,7 @@ from django.core import mail
 
 from provisioning.alerts import alerts_deliver
 from provisioning.models import Alert, Incident
-from provisioning.operations import operation_run
+from provisioning.worker import operation_run
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
 

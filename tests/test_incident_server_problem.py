@@ -15,7 +15,7 @@ from provisioning.incidents import (
     server_problem_of,
 )
 from provisioning.models import Incident
-from provisioning.operations import operation_run
+from provisioning.worker import operation_run
 from tests.factories import RESELLER, RESELLER_PASSWORD, ServiceFactory
 from tests.operation_requests import queued
 

@@ -10,8 +10,8 @@ from django.core import mail
 from provisioning.alerts import alerts_deliver
 from provisioning.incidents import suspension_incidents_check
 from provisioning.models import Incident
-from provisioning.operations import operation_run
 from provisioning.tasks import monitoring_sweep
+from provisioning.worker import operation_run
 from tests.operation_requests import queued
 
 pytestmark = pytest.mark.django_db

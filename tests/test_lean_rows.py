@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from provisioning.lean_rows import row_get, row_insert, rows_get
+from provisioning.db.lean_rows import row_get, row_insert, rows_get
 from provisioning.models import Client, Operation, Server, Service
 from tests.factories import ClientFactory, ProductFactory, ServerFactory, ServiceFactory
 

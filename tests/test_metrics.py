@@ -12,8 +12,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from provisioning.imscp import client as panel_client
 from provisioning.metrics import QUERIES
 from provisioning.models import Incident, ReconcileReport
-from provisioning.operations import operation_request, operation_run
+from provisioning.operations import operation_request
 from provisioning.panel_metrics import panel_calls_fold
+from provisioning.worker import operation_run
 from tests.factories import OperationFactory, ServerFactory, ServiceFactory
 from tests.operation_requests import queued
 

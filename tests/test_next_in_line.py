@@ -6,9 +6,10 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from provisioning import operations
+from provisioning import operation_queue
 from provisioning.models import Operation
-from provisioning.operations import operation_request, operation_run
+from provisioning.operations import operation_request
+from provisioning.worker import operation_run
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
 from tests.worker_fixtures import wait_until
@@ -34,13 +35,13 @@ def test_a_request_committed_while_the_previous_operation_finishes_is_queued_by_
     # Refused by the panel (no such plan): finishing it changes nothing in the service row.
     first = queued("CreateAccount", service)
     sent: list[tuple[int, str]] = []
-    enqueue = operations.operation_enqueue
+    enqueue = operation_queue.operation_enqueue
 
     def recorded(operation_id: int) -> None:
         sent.append((operation_id, threading.current_thread().name))
         enqueue(operation_id)
 
-    monkeypatch.setattr(operations, "operation_enqueue", recorded)
+    monkeypatch.setattr(operation_queue, "operation_enqueue", recorded)
     requested, commit = threading.Event(), threading.Event()
     second: list[Operation] = []
 
@@ -86,6 +87,6 @@ def test_a_request_committed_while_the_previous_operation_finishes_is_queued_by_
 def test_a_finisher_with_nothing_behind_it_queues_nothing(active_service, panel, monkeypatch):
     op = queued("SuspendAccount", active_service)
     sent: list[int] = []
-    monkeypatch.setattr(operations, "operation_enqueue", sent.append)
+    monkeypatch.setattr(operation_queue, "operation_enqueue", sent.append)
     assert operation_run(op.pk) == "succeeded"
     assert sent == []

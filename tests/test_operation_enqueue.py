@@ -45,11 +45,11 @@ def test_a_rolled_back_request_leaves_no_task_behind(orm_broker):
 
 
 def test_an_outside_broker_gets_the_task_only_after_the_commit(settings, monkeypatch):
-    from provisioning import operations
+    from provisioning import operation_queue
 
     sent = []
-    monkeypatch.setattr(operations, "_broker_in_database", lambda: False)
-    monkeypatch.setattr(operations, "operation_enqueue", sent.append)
+    monkeypatch.setattr(operation_queue, "broker_in_database", lambda: False)
+    monkeypatch.setattr(operation_queue, "operation_enqueue", sent.append)
     service = ServiceFactory(status="active", on_panel=True)
     with transaction.atomic():
         _request(service)

@@ -5,7 +5,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from provisioning.models import Operation, Service
-from provisioning.operations import operation_run
+from provisioning.worker import operation_run
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
 

@@ -8,8 +8,8 @@ import pytest
 from provisioning.imscp import client as panel_client
 from provisioning.imscp.errors import PanelTransientError
 from provisioning.models import PanelCall
-from provisioning.operations import operation_run
 from provisioning.panel_metrics import panel_call_record
+from provisioning.worker import operation_run
 from tests.operation_requests import queued
 
 pytestmark = pytest.mark.django_db

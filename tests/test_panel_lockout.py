@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from provisioning.imscp import client as panel_client
 from provisioning.models import Attempt, Operation, Server
-from provisioning.operations import operation_run
 from provisioning.panel_access import panel_access, server_turn
 from provisioning.reconcile import reconcile_run
+from provisioning.worker import operation_run
 from tests.factories import changed_password_services
 from tests.operation_requests import queued
 from tests.panel_fixtures import plugin_post

@@ -4,8 +4,9 @@ is provably the service's own (the panel checks no ownership of its own)."""
 import pytest
 
 from provisioning.models import Operation, Service
-from provisioning.operations import operation_retry, operation_run
+from provisioning.operations import operation_retry
 from provisioning.service_actions import services_ownership_confirm
+from provisioning.worker import operation_run
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
 

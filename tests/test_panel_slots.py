@@ -9,8 +9,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from provisioning.models import Attempt, Operation, PanelSlot, Server
-from provisioning.operations import operation_run
 from provisioning.panel_slots import slot_release, slot_take
+from provisioning.worker import operation_run
 from tests.factories import ServerFactory, ServiceFactory
 from tests.operation_requests import queued
 

@@ -5,8 +5,8 @@ import time_machine
 from django.test import override_settings
 
 from provisioning.imscp import client as panel_client
-from provisioning.operations import operation_run
 from provisioning.panel_access import panel_access
+from provisioning.worker import operation_run
 from tests.operation_requests import queued
 
 pytestmark = pytest.mark.django_db

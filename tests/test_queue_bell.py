@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.db import connection
 
+from provisioning.db.queue_bell import QueueBell, queue_bell_ring
 from provisioning.models import Operation
-from provisioning.queue_bell import QueueBell, queue_bell_ring
 from tests.webhook_client import command_body, post_webhook
 from tests.worker_fixtures import Worker, wait_until
 

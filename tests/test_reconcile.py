@@ -5,9 +5,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from provisioning.models import Operation, ReconcileReport, Service
-from provisioning.operations import operation_run
 from provisioning.reconcile import drift_fix, reconcile_last_report, reconcile_run, server_compare
 from provisioning.schedules import SCHEDULES
+from provisioning.worker import operation_run
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
 

@@ -7,8 +7,8 @@ import time_machine
 from django.test import override_settings
 
 from provisioning.models import Operation, Service
-from provisioning.operations import operation_run
 from provisioning.sweep import operations_sweep
+from provisioning.worker import operation_run
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
 

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from provisioning.models import Operation
-from provisioning.operations import operation_run
 from provisioning.webhooks import operation_json
+from provisioning.worker import operation_run
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
 

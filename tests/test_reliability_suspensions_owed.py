@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from provisioning.debts import suspensions_owed
 from provisioning.models import Operation
-from provisioning.operations import operation_request, operation_retry, operation_run
+from provisioning.operations import operation_request, operation_retry
+from provisioning.worker import operation_run
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
 

@@ -6,7 +6,8 @@ from collections import defaultdict
 import pytest
 
 from provisioning.models import Operation
-from provisioning.operations import operation_enqueue, operation_request
+from provisioning.operation_queue import operation_enqueue
+from provisioning.operations import operation_request
 from tests.factories import ServiceFactory
 from tests.worker_fixtures import Worker, wait_until
 

@@ -14,9 +14,9 @@ from django.db import connection
 from django.test import Client
 from django.views.debug import ExceptionReporter
 
-from provisioning import webhooks
+from provisioning import intake
 from provisioning.models import Attempt, Operation, WebhookEvent
-from provisioning.operations import operation_run
+from provisioning.worker import operation_run
 from tests.factories import RESELLER_PASSWORD
 from tests.webhook_client import command_body, get_status, post_webhook, signed_headers
 
@@ -164,7 +164,7 @@ def test_an_exception_report_of_the_webhook_hides_the_body_and_secrets(monkeypat
     def broken(*args):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(webhooks, "mirror_upsert", broken)
+    monkeypatch.setattr(intake, "mirror_upsert", broken)
     client = Client(raise_request_exception=False)
     captured = {}
 

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from provisioning.db.task_broker import broker as configured_broker
 from provisioning.models import Operation
-from provisioning.operations import _broker
 from provisioning.sweep import operations_sweep
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
@@ -23,10 +23,10 @@ BACKLOG = 300
 def broker():
     """The configured broker (database or Redis), emptied: the Redis lane keeps its list
     across tests."""
-    broker = _broker()
-    broker.purge_queue()
-    yield broker
-    broker.purge_queue()
+    found = configured_broker()
+    found.purge_queue()
+    yield found
+    found.purge_queue()
 
 
 def backlog(server, count: int) -> list[Operation]:

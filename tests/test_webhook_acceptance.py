@@ -2,8 +2,8 @@
 
 import pytest
 
+from provisioning.db.queue_bell import queue_bell_ring
 from provisioning.models import Client, Operation, Product, Server, Service, WebhookEvent
-from provisioning.queue_bell import queue_bell_ring
 from tests.factories import ServiceFactory
 from tests.webhook_client import command_body, get_status, post_webhook
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django_q.timeout import TimeoutHandler
 
 from provisioning.models import Attempt, Operation
-from provisioning.operations import operation_run
 from provisioning.sweep import operations_sweep
+from provisioning.worker import operation_run
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
 

@@ -7,7 +7,7 @@ import os
 import pytest
 from django.db import connection, transaction
 
-from provisioning.write_turns import _lock_path, write_turn
+from provisioning.db.write_turns import _lock_path, write_turn
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,20 +7,43 @@ transaction the broker's own enqueue runs: it also closes stale connections), an
 the pusher waiting for tasks is woken by the queue bell when one is queued."""
 
 import logging
+import os
 from functools import partial
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 from django_q.brokers.orm import ORM
 from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
 from django_q.models import OrmQ
 
+from ..worker_heartbeat import heartbeat_from_stat
 from .lean_rows import row_insert
 from .queue_bell import QueueBell, queue_bell_ring
-from .worker_heartbeat import heartbeat_from_stat
 
 logger = logging.getLogger(__name__)
+
+_brokers: dict[int, object] = {}
+
+
+def broker():
+    """This process's broker. django-q2 builds a new one for every task otherwise, and a
+    new Redis broker is a new connection pool: one TCP connection per task. Keyed by
+    process id, so that a forked worker builds its own instead of sharing sockets."""
+    from django_q.brokers import get_broker
+
+    found = _brokers.get(os.getpid())
+    if found is None:
+        _brokers.clear()
+        found = _brokers[os.getpid()] = get_broker()
+    return found
+
+
+def broker_in_database() -> bool:
+    """Whether a task queued now is a row of the bridge's own database (written in the
+    caller's transaction)."""
+    # Synchronous mode runs the task at enqueue time: only after the commit.
+    return Conf.ORM == DEFAULT_DB_ALIAS and not Conf.SYNC
 
 
 class HeartbeatMixin:
