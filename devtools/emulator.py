@@ -19,8 +19,9 @@ from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
+from .emulator_names import clean_input
 from .emulator_plugin import plugin_answer
-from .emulator_state import SECRET_FIELDS, PanelState, clean_input, seed_demo
+from .emulator_state import SECRET_FIELDS, PanelState, seed_demo
 
 __all__ = ["Emulator", "PanelState", "plugin_answer", "seed_demo"]
 

@@ -5,15 +5,8 @@ import re
 
 from provisioning.imscp import phpserial
 
-from .emulator_state import (
-    Customer,
-    PanelState,
-    Reseller,
-    clean_input,
-    domain_forms,
-    to_ascii,
-    to_unicode,
-)
+from .emulator_names import clean_input, domain_forms, to_ascii, to_unicode
+from .emulator_state import Customer, PanelState, Reseller
 
 PREFIX = "KaziWhmcs: "
 BAD_REQUEST = (400, "Bad request")
@@ -33,11 +26,11 @@ def plugin_answer(state: PanelState, fields: dict[str, str], ip: str, session: s
     if not {"action", "reseller_name", "reseller_pass"} <= fields.keys():
         return BAD_REQUEST
     action = clean_input(fields["action"])
+    kind, user, message = state.authenticate(
+        fields["reseller_name"], fields["reseller_pass"], ip, session
+    )
     with state.lock:
         state.daemon_run()
-        kind, user, message = state.authenticate(
-            fields["reseller_name"], fields["reseller_pass"], ip, session
-        )
         if kind is None:
             return 200, PREFIX + (message or "Unable to login")
         if kind != "reseller":

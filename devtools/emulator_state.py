@@ -4,14 +4,14 @@
 the HTTP server; both share one `PanelState` guarded by its lock.
 """
 
-import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 
-import idna
+from .emulator_logins import LoginRecord, PanelLogins
+from .emulator_names import clean_input, domain_forms, to_ascii
 
 # Accounts are usable only while `ok`; the i-MSCP daemon turns the transitional states
 # (to...) into their outcome a moment after the panel set them.
@@ -21,48 +21,6 @@ FAULT_KINDS = frozenset(
     "delay http500 drop garbage act_then_timeout create_empty_body usage_unsupported".split()
 )
 SECRET_FIELDS = ("reseller_pass", "admin_pass", "upass")
-_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
-
-
-def clean_input(value: str) -> str:
-    """The panel's clean_input(): spaces and `{`, `|`, `}` go from both ends."""
-    return value.strip(" {|}")
-
-
-def to_ascii(name: str) -> str | None:
-    """encode_idna(): lowercase ASCII (punycode) form, or None when not encodable."""
-    if not name:
-        return None
-    if name.isascii():
-        # idn_to_ascii() passes ASCII labels through (logins may hold `_` or `.`), but
-        # an ACE label must decode.
-        name = name.lower()
-        return None if "xn--" in name and to_unicode(name) == name else name
-    try:
-        return idna.encode(name, uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError):
-        return None
-
-
-def to_unicode(name: str) -> str:
-    """decode_idna(), falling back to the name itself as the panel's echo does."""
-    try:
-        return idna.decode(name)
-    except (idna.IDNAError, UnicodeError):
-        return name
-
-
-def domain_forms(value: str) -> tuple[str, str] | None:
-    """(unicode, ascii) of a valid customer domain (isValidDomainName), else None."""
-    if not value or value[0] == "." or value[-1] == ".":
-        return None
-    ascii_name = to_ascii(value)
-    if ascii_name is None or len(ascii_name) > 255:
-        return None
-    labels = ascii_name.split(".")
-    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
-        return None
-    return to_unicode(ascii_name), ascii_name
 
 
 @dataclass
@@ -79,6 +37,7 @@ class Settings:
     bruteforce_between_time: int = 30
     bruteforce_max_login: int = 3
     bruteforce_block_time: int = 30
+    login_seconds: float = 0.0  # how long a password check takes (overlapping logins)
     daemon_seconds: float = 0.0  # how long the daemon leaves a transitional state
     maintenance: bool = False  # customers are sent back to the login's notice
     usage_list_by_domain_id: bool = False  # KaziWhmcs 1.0.0 on i-MSCP 1.2.3+: see _usageupdate
@@ -132,15 +91,6 @@ class Customer:
 
 
 @dataclass
-class LoginRecord:
-    """The brute-force plugin's row for one IP address (table `login`)."""
-
-    session: str  # the PHP session of the attempt that created it
-    count: int = 0
-    last: float = 0.0
-
-
-@dataclass
 class Fault:
     kind: str
     action: str | None = None  # None: any request
@@ -159,7 +109,7 @@ class Fault:
             raise ValueError("count must be at least 1")
 
 
-class PanelState:
+class PanelState(PanelLogins):
     """The panel's data, thread-safe under `lock`, seedable and inspectable by tests."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
@@ -417,65 +367,6 @@ class PanelState:
                             self.faults.remove(fault)
                     return fault
             return None
-
-    # --- login (iMSCP_Authentication with the brute-force plugin) ---------------------------
-
-    def authenticate(
-        self, name: str, password: str, ip: str, session: str
-    ) -> tuple[str | None, object, str]:
-        """(user type, user, "") on success, else (None, None, the panel's message).
-
-        `session` is the caller's PHP session id: with brute-force protection on, every
-        attempt counts against the IP address, and only a success in the session that
-        started the count clears it (protocol, "Brute-force protection")."""
-        with self.lock:
-            if self.settings.bruteforce:
-                refusal = self._bruteforce_refusal(ip)
-                if refusal:
-                    return None, None, refusal
-                record = self.login_records.setdefault(ip, LoginRecord(session))
-                record.count, record.last = record.count + 1, self.clock()
-            name, password = clean_input(name), clean_input(password)
-            messages = []
-            if not name:
-                messages.append("The username field is empty.")
-            if not password:
-                messages.append("The password field is empty.")
-            kind, user = self.logins.get(to_ascii(name.lower()) or "", (None, None))
-            if not messages and user is None:
-                messages = ["Unknown username."]
-            elif not messages and user.password != password:
-                messages = ["Bad password."]
-            if messages:
-                return None, None, " - ".join(messages)
-            record = self.login_records.get(ip)
-            if record is not None and record.session == session:
-                del self.login_records[ip]
-            return kind, user, ""
-
-    def _bruteforce_refusal(self, ip: str) -> str:
-        """The plugin's refusal for an address that must wait or is blocked, else ""."""
-        settings, now = self.settings, self.clock()
-        record = self.login_records.get(ip)
-        block = settings.bruteforce_block_time * 60
-        if record is not None and now - record.last >= block:
-            del self.login_records[ip]  # old enough to be forgotten
-            return ""
-        if record is None:
-            return ""
-        if record.count >= settings.bruteforce_max_login:
-            left, state = block - (now - record.last), "is blocked for {} minutes."
-        elif record.count >= settings.bruteforce_max_attempts_before_wait and (
-            now - record.last < settings.bruteforce_between_time
-        ):
-            left = settings.bruteforce_between_time - (now - record.last)
-            state = "is waiting {} seconds."
-        else:
-            return ""
-        left = int(left + 0.999)
-        mmss = f"{left // 60 % 60:02d}:{left % 60:02d}"  # PHP strftime('%M:%S')
-        who = f"{ip} IP address" if settings.bruteforce_style == "1.2" else f"Ip {ip}"
-        return f"{who} {state.format(mmss)}"
 
 
 def seed_demo(state: PanelState) -> None:

@@ -1,6 +1,8 @@
 """The emulator's brute-force protection is the panel's: one counter per address, cleared
 only by a good login in the session that started it (protocol, "Brute-force protection")."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import requests
 import time_machine
@@ -109,3 +111,14 @@ def test_it_can_be_turned_off(panel):
     for _ in range(6):
         assert failed(panel) == "KaziWhmcs: Bad password."
     assert good(panel) == "success"
+
+
+def test_three_good_logins_in_flight_at_once_can_meet_the_wait(panel):
+    """The panel counts an attempt before it checks the password, and a success clears
+    only its own session's record: a third login that starts while the first two are
+    still checking finds the address at two."""
+    panel.state.configure(login_seconds=0.3)
+    with ThreadPoolExecutor(3) as pool:
+        answers = sorted(pool.map(lambda _: good(panel), range(3)))
+    assert answers[-1] == "success"
+    assert "KaziWhmcs: Ip 127.0.0.1 is waiting 00:30 seconds." in answers

@@ -32,6 +32,7 @@ def test_a_burst_of_creates_runs_at_the_cap_and_holds_up_no_other_panel(
         hostname=panel.host_port, reseller_username="reseller2", reseller_password="reseller2-pass"
     )
     panel.state.add_fault("delay", action="create", seconds=0.1)
+    panel.state.configure(login_seconds=0.05)  # logins overlap, as on a real panel
 
     def burst(server, count, name):
         ops = []
@@ -66,6 +67,8 @@ def test_a_burst_of_creates_runs_at_the_cap_and_holds_up_no_other_panel(
     mine = [e for e in creates if e["fields"]["reseller_name"] == "reseller1"]
     assert len(mine) == BURST
     assert in_flight_at_most(mine) == 2, "at the cap, never above"
+    answers = {e["answer"] for e in panel.state.requests}
+    assert not any("waiting" in a or "blocked" in a for a in answers), "never counted up"
     last_of_few = max(Operation.objects.filter(pk__in=few).values_list("finished_at", flat=True))
     last_of_many = max(Operation.objects.filter(pk__in=many).values_list("finished_at", flat=True))
     assert last_of_few < last_of_many, "the other panel did not wait for the burst"
