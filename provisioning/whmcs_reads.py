@@ -7,8 +7,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from .account_lists import account_entries
-from .domains import domain_ascii
+from .account_sync import account_sync_report
 from .models import Operation, Server, Service
 from .operations import operation_request
 from .plan_changes import plan_changes_owed
@@ -87,26 +86,18 @@ def server_usage_answer(server: Server, now: datetime | None = None) -> dict:
 def server_accounts(server: Server) -> list[dict]:
     """The reseller's accounts as the panel lists them (one call to the panel), each with
     what the bridge knows of it (PanelError and NoTrustedList reach the caller)."""
-    entries = account_entries(server)
-    known = {
-        service.domain_ascii: service
-        for service in Service.objects.filter(server=server)
-        .exclude(status=Service.Status.TERMINATED)
-        .select_related("client", "product")
-    }
-    accounts = []
-    for entry in sorted(entries, key=lambda e: e.domain.lower()):
-        service = known.get(domain_ascii(entry.domain))
-        accounts.append(
-            {
-                "domain": entry.domain,
-                "serviceid": service.whmcs_id if service else None,
-                "status": service.status if service else None,
-                "plan": service.product.plan_name if service else None,
-                "email": service.client.email if service else None,
-                "created_at": service.created_at.isoformat() if service else None,
-                "diskusage": entry.diskusage,
-                "disklimit": entry.disklimit,
-            }
-        )
-    return accounts
+    report = account_sync_report(server)
+    pairs = report.both + [(None, entry) for entry in report.panel_only]
+    return [
+        {
+            "domain": entry.domain,
+            "serviceid": service.whmcs_id if service else None,
+            "status": service.status if service else None,
+            "plan": service.product.plan_name if service else None,
+            "email": service.client.email if service else None,
+            "created_at": service.created_at.isoformat() if service else None,
+            "diskusage": entry.diskusage,
+            "disklimit": entry.disklimit,
+        }
+        for service, entry in sorted(pairs, key=lambda pair: pair[1].domain.lower())
+    ]
