@@ -3,13 +3,13 @@ sends again the tasks that were lost, without flooding a queue that is merely be
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .db.task_broker import broker
 from .models import Operation
 from .operation_queue import operation_enqueue
-from .worker import attempt_stale_before, operation_worker_lost
+from .worker import attempt_stale_before, earlier_unfinished, operation_worker_lost
 
 State = Operation.State
 
@@ -27,12 +27,9 @@ def operations_sweep(now: datetime | None = None, requeue_after: timedelta = REQ
     sent again waits another `requeue_after`. Operations waiting behind an earlier one of
     their service are left alone: the finisher of that one enqueues them."""
     now = now or timezone.now()
-    earlier_unfinished = Operation.objects.filter(
-        service_id=OuterRef("service_id"), state__in=Operation.UNFINISHED, id__lt=OuterRef("id")
-    )
     # A paused server's operations wait for its pause to end (provisioning/panel_access.py).
     first_of_service = (
-        Operation.objects.exclude(Exists(earlier_unfinished))
+        Operation.objects.exclude(earlier_unfinished())
         .exclude(server__paused_until__gt=now)
         .order_by("id")
     )

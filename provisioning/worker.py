@@ -36,6 +36,18 @@ def attempt_stale_before(now: datetime) -> datetime:
     return now - timedelta(seconds=settings.Q_CLUSTER["timeout"] + OPERATION_STALE_MARGIN)
 
 
+def earlier_unfinished() -> Exists:
+    """An unfinished operation of the same service accepted before: this one waits for it
+    (a service's operations run in the order they were accepted)."""
+    return Exists(
+        Operation.objects.filter(
+            service_id=OuterRef("service_id"),
+            state__in=Operation.UNFINISHED,
+            id__lt=OuterRef("id"),
+        )
+    )
+
+
 def _claim(op: Operation, now: datetime) -> bool:
     """Take the operation for this worker with one conditional UPDATE; on success `op`
     holds what the UPDATE wrote (the claim's own values: nothing to read back)."""
@@ -66,15 +78,8 @@ def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
     op = (
         Operation.objects.select_related("server", "service__client", "service__product")
         .annotate(
-            # Per-service order: an earlier unfinished operation of the service runs first
-            # (read with the operation, in one statement).
-            waits=Exists(
-                Operation.objects.filter(
-                    service_id=OuterRef("service_id"),
-                    state__in=Operation.UNFINISHED,
-                    id__lt=OuterRef("id"),
-                )
-            )
+            # Read with the operation, in one statement.
+            waits=earlier_unfinished()
         )
         .filter(pk=operation_id)
         .first()
@@ -124,15 +129,7 @@ def _server_queue_resume(server_id: int, done_id: int) -> None:
         Operation.objects.filter(server_id=server_id, state__in=(State.QUEUED, State.RETRYING))
         .filter(Q(next_attempt_at=None) | Q(next_attempt_at__lte=now))
         .exclude(pk=done_id)
-        .exclude(
-            Exists(
-                Operation.objects.filter(
-                    service_id=OuterRef("service_id"),
-                    state__in=Operation.UNFINISHED,
-                    id__lt=OuterRef("id"),
-                )
-            )
-        )
+        .exclude(earlier_unfinished())
         .order_by("id")
         .values_list("id", flat=True)
         .first()
