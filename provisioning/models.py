@@ -55,9 +55,6 @@ class Server(models.Model):
     unreachable_in_row = models.PositiveIntegerField(
         default=0, editable=False, help_text="Calls in a row that could not reach the panel."
     )
-    slot_wanted = models.BooleanField(
-        default=False, editable=False, help_text="An operation found every call slot taken."
-    )
     max_concurrency = models.PositiveSmallIntegerField(
         "calls in flight at most",
         null=True,

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from .models import PanelSlot, Server
@@ -27,22 +26,16 @@ def server_capacity(server: Server) -> int:
 
 
 def slot_take(server: Server, holder: str, now: datetime | None = None) -> PanelSlot | None:
-    """A lease on one of the server's slots, or None when all are taken (the server then
-    notes that a slot is wanted, for whoever frees one)."""
+    """A lease on one of the server's slots, or None when all are taken (whoever frees a
+    slot then queues the server's next operation)."""
     now = now or timezone.now()
-    live = PanelSlot.objects.filter(server_id=OuterRef("pk"), expires_at__gt=now)
     with transaction.atomic():
-        # One taker of this server's slots at a time (PostgreSQL; SQLite writes are serial):
-        # the server row locked and its live slots counted in one statement.
-        held = (
-            Server.objects.select_for_update()
-            .filter(pk=server.pk)
-            .annotate(held=Subquery(live.values("server_id").annotate(n=Count("id")).values("n")))
-            .values_list("held", flat=True)
-            .get()
-        )
-        if (held or 0) >= server_capacity(server):
-            Server.objects.filter(pk=server.pk).update(slot_wanted=True)
+        # One taker of this server's slots at a time (PostgreSQL; SQLite writes are serial).
+        # The count is a statement of its own, after the lock: read in the same statement,
+        # PostgreSQL would count from before the lock was granted.
+        list(Server.objects.select_for_update().filter(pk=server.pk).values_list("pk"))
+        held = PanelSlot.objects.filter(server_id=server.pk, expires_at__gt=now).count()
+        if held >= server_capacity(server):
             # Dead workers' leases count no more; they go when the server is full anyway.
             PanelSlot.objects.filter(server_id=server.pk, expires_at__lte=now).delete()
             return None
@@ -52,16 +45,6 @@ def slot_take(server: Server, holder: str, now: datetime | None = None) -> Panel
 
 def slot_release(slot: PanelSlot) -> None:
     PanelSlot.objects.filter(pk=slot.pk).delete()
-
-
-def slot_wanted(server_id: int) -> bool:
-    """Whether an operation found the server full and may still wait: whoever frees a slot
-    hands it on (and clears this once nothing waits)."""
-    return Server.objects.filter(pk=server_id, slot_wanted=True).exists()
-
-
-def slot_wanted_clear(server_id: int) -> None:
-    Server.objects.filter(pk=server_id).update(slot_wanted=False)
 
 
 @contextmanager

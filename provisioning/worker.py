@@ -17,7 +17,7 @@ from .operation_queue import operation_enqueue, operation_enqueue_on_commit
 from .operation_waits import operation_changed_notify
 from .panel_access import server_turn
 from .panel_commands import CommandResult, command_apply, command_execute, command_refused
-from .panel_slots import slot_release, slot_take, slot_wanted, slot_wanted_clear
+from .panel_slots import slot_release, slot_take
 from .redaction import redact_text
 
 logger = logging.getLogger(__name__)
@@ -102,8 +102,7 @@ def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
         return _attempt(op)
     finally:
         slot_release(slot)
-        if slot_wanted(op.server_id) and not _server_queue_resume(op.server_id, op.pk):
-            slot_wanted_clear(op.server_id)
+        _server_queue_resume(op.server_id, op.pk)
 
 
 def _attempt(op: Operation) -> str:
@@ -122,9 +121,9 @@ def _attempt(op: Operation) -> str:
     return _finish_succeeded(op, outcome, started)
 
 
-def _server_queue_resume(server_id: int, done_id: int) -> bool:
+def _server_queue_resume(server_id: int, done_id: int) -> None:
     """Hand a freed slot on: queue the server's oldest operation that is due and next in
-    its service's line (maybe one a full server sent away). False when none waits."""
+    its service's line (maybe one a full server sent away)."""
     now = timezone.now()
     waiting = (
         Operation.objects.filter(server_id=server_id, state__in=(State.QUEUED, State.RETRYING))
@@ -137,7 +136,6 @@ def _server_queue_resume(server_id: int, done_id: int) -> bool:
     )
     if waiting is not None:
         operation_enqueue(waiting)
-    return waiting is not None
 
 
 def _defer(op: Operation, resume_at: datetime) -> None:

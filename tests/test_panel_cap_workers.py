@@ -32,7 +32,6 @@ def test_a_burst_of_creates_runs_at_the_cap_and_holds_up_no_other_panel(
         hostname=panel.host_port, reseller_username="reseller2", reseller_password="reseller2-pass"
     )
     panel.state.add_fault("delay", action="create", seconds=0.1)
-    panel.state.configure(login_seconds=0.05)  # logins overlap, as on a real panel
 
     def burst(server, count, name):
         ops = []
