@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, Q
 from django.utils import timezone
 
 from .alerts import alerts_create
@@ -167,6 +167,16 @@ def operation_incidents_update(op: Operation, state: str, text: str = "") -> Non
             operation=op,
             command=op.command,
         )
+
+
+def incidents_open() -> Exists:
+    """Whether any incident a success could settle is open (a worker reads it with the
+    operation and skips the settling when none is)."""
+    return Exists(
+        Incident.objects.filter(
+            kind__in=(Kind.SERVER_PROBLEM, Kind.OPERATION_FAILED), resolved_at=None
+        )
+    )
 
 
 def _success_settles(op: Operation, now: datetime) -> None:

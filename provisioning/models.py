@@ -238,11 +238,19 @@ class Operation(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    awaits_slot = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Turned away by a full server: the next slot freed there queues it.",
+    )
     updated_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-id"]
         indexes = [
+            models.Index(
+                fields=["server", "id"], name="op_awaits_slot", condition=Q(awaits_slot=True)
+            ),
             models.Index(
                 fields=["service", "id"],
                 name="op_unfinished_by_service",

@@ -2,8 +2,10 @@
 that journals it commits."""
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from .db.task_broker import broker, broker_in_database
+from .models import Operation
 
 
 def operation_enqueue(operation_id: int) -> None:
@@ -30,3 +32,15 @@ def operation_enqueue_on_commit(operation_id: int) -> None:
         operation_enqueue(operation_id)
     else:
         transaction.on_commit(lambda: operation_enqueue(operation_id))
+
+
+def earlier_unfinished() -> Exists:
+    """An unfinished operation of the same service accepted before: this one waits for it
+    (a service's operations run in the order they were accepted)."""
+    return Exists(
+        Operation.objects.filter(
+            service_id=OuterRef("service_id"),
+            state__in=Operation.UNFINISHED,
+            id__lt=OuterRef("id"),
+        )
+    )

@@ -6,6 +6,9 @@ the histogram's counts never go down (Prometheus reads a drop as a counter reset
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,13 +35,42 @@ def panel_call_record(
     """The observer registered with the panel client (see apps.py)."""
     if target.server_id is None:
         return  # a target built outside the bridge's servers (tests, benchmarks)
-    PanelCall.objects.create(
+    call = PanelCall(
         server_id=target.server_id,
         action=action,
         at=timezone.now(),
         seconds=seconds,
         answered=error is None,
     )
+    held = _held.get()
+    if held is None:
+        call.save()
+    else:
+        held.append(call)
+
+
+# An operation's attempt holds its calls' timings and writes them with its outcome: on
+# SQLite, a write of its own per call waited for the database's single write lock.
+_held: ContextVar[list[PanelCall] | None] = ContextVar("panel_calls_held", default=None)
+
+
+@contextmanager
+def panel_calls_held() -> Iterator[None]:
+    """Calls timed in the block are written by `panel_calls_write`, or when it ends."""
+    token = _held.set([])
+    try:
+        yield
+    finally:
+        panel_calls_write()
+        _held.reset(token)
+
+
+def panel_calls_write() -> None:
+    """Write the timings held so far (in the caller's transaction, if any)."""
+    held = _held.get()
+    if held:
+        PanelCall.objects.bulk_create(held)
+        held.clear()
 
 
 def observer_register() -> None:

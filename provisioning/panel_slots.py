@@ -9,12 +9,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import PanelSlot, Server
+from .models import Operation, PanelSlot, Server
+from .operation_queue import operation_enqueue_on_commit
 
 
 class PanelBusy(Exception):
@@ -25,15 +27,22 @@ def server_capacity(server: Server) -> int:
     return server.max_concurrency or settings.PANEL_MAX_CONCURRENCY
 
 
+def _server_lock(server_id: int) -> None:
+    """One taker or freer of the server's slots at a time, until the transaction ends
+    (PostgreSQL; SQLite runs one write transaction at a time anyway)."""
+    if connection.features.has_select_for_update:
+        list(Server.objects.select_for_update().filter(pk=server_id).order_by().values("pk"))
+
+
 def slot_take(server: Server, holder: str, now: datetime | None = None) -> PanelSlot | None:
-    """A lease on one of the server's slots, or None when all are taken (whoever frees a
-    slot then queues the server's next operation)."""
+    """A lease on one of the server's slots, or None when all are taken. Inside a
+    transaction, the lease is part of it (a worker's claim, which marks its operation
+    `awaits_slot` when turned away) and the server stays locked until it ends."""
     now = now or timezone.now()
-    with transaction.atomic():
-        # One taker of this server's slots at a time (PostgreSQL; SQLite writes are serial).
+    with transaction.atomic(savepoint=False):
         # The count is a statement of its own, after the lock: read in the same statement,
         # PostgreSQL would count from before the lock was granted.
-        list(Server.objects.select_for_update().filter(pk=server.pk).values_list("pk"))
+        _server_lock(server.pk)
         held = PanelSlot.objects.filter(server_id=server.pk, expires_at__gt=now).count()
         if held >= server_capacity(server):
             # Dead workers' leases count no more; they go when the server is full anyway.
@@ -44,7 +53,32 @@ def slot_take(server: Server, holder: str, now: datetime | None = None) -> Panel
 
 
 def slot_release(slot: PanelSlot) -> None:
-    PanelSlot.objects.filter(pk=slot.pk).delete()
+    """Free the slot (nothing if it is freed already) and hand it on: the server's oldest
+    operation turned away while it was full is queued. Inside a transaction, both happen
+    with its commit."""
+    if slot.pk is None:
+        return
+    with transaction.atomic(savepoint=False):
+        # Under the server's lock, as in slot_take: a taker turned away either counted
+        # this slot freed or had marked its operation before this looks.
+        _server_lock(slot.server_id)
+        PanelSlot.objects.filter(pk=slot.pk).delete()
+        # Each was first in its service's line when turned away (finished operations
+        # stay finished): none waits for an earlier one.
+        waiting = (
+            Operation.objects.filter(
+                server_id=slot.server_id,
+                awaits_slot=True,
+                state__in=(Operation.State.QUEUED, Operation.State.RETRYING),
+            )
+            .order_by("id")
+            .values_list("id", flat=True)
+            .first()
+        )
+        if waiting is not None:
+            Operation.objects.filter(pk=waiting).update(awaits_slot=False)
+            operation_enqueue_on_commit(waiting)
+        transaction.on_commit(partial(setattr, slot, "pk", None))
 
 
 @contextmanager

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from .db.task_broker import broker
 from .models import Operation
-from .operation_queue import operation_enqueue
-from .worker import attempt_stale_before, earlier_unfinished, operation_worker_lost
+from .operation_queue import earlier_unfinished, operation_enqueue
+from .worker import attempt_stale_before, operation_worker_lost
 
 State = Operation.State
 

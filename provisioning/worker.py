@@ -3,20 +3,24 @@ outcome journaled, the retry or the failure decided here and nowhere else."""
 
 import logging
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F
 from django.utils import timezone
 
+from .db.lean_rows import PreparedRead
 from .imscp.errors import PanelError, PanelLockedOut, PanelPermanentError, PanelTransientError
-from .incidents import operation_incidents_update
-from .models import Attempt, Operation, Service
-from .operation_queue import operation_enqueue, operation_enqueue_on_commit
+from .incidents import incidents_open, operation_incidents_update
+from .models import Attempt, Operation, PanelSlot, Service
+from .operation_queue import earlier_unfinished, operation_enqueue_on_commit
 from .operation_waits import operation_changed_notify
 from .panel_access import server_turn
 from .panel_commands import CommandResult, command_apply, command_execute, command_refused
+from .panel_metrics import panel_calls_held, panel_calls_write
 from .panel_slots import slot_release, slot_take
 from .redaction import redact_text
 
@@ -36,24 +40,25 @@ def attempt_stale_before(now: datetime) -> datetime:
     return now - timedelta(seconds=settings.Q_CLUSTER["timeout"] + OPERATION_STALE_MARGIN)
 
 
-def earlier_unfinished() -> Exists:
-    """An unfinished operation of the same service accepted before: this one waits for it
-    (a service's operations run in the order they were accepted)."""
-    return Exists(
-        Operation.objects.filter(
-            service_id=OuterRef("service_id"),
-            state__in=Operation.UNFINISHED,
-            id__lt=OuterRef("id"),
-        )
-    )
+def _claim(op: Operation, now: datetime) -> PanelSlot | None:
+    """Take the operation for this worker and a slot of its server's calls, in one
+    transaction; None when the server is full (whoever frees a slot brings the operation
+    back) or another worker took the operation first."""
+    with transaction.atomic():
+        slot = slot_take(op.server, f"operation #{op.pk}", now)
+        if slot is None:
+            Operation.objects.filter(pk=op.pk).update(awaits_slot=True)
+            return None
+        if _claim_row(op, now):
+            return slot
+        transaction.set_rollback(True)  # the slot goes back with the transaction
+        return None
 
 
-def _claim(op: Operation, now: datetime) -> bool:
-    """Take the operation for this worker with one conditional UPDATE; on success `op`
-    holds what the UPDATE wrote (the claim's own values: nothing to read back)."""
+def _claim_row(op: Operation, now: datetime) -> bool:
+    """The claim's conditional UPDATE; on success `op` holds what it wrote (the claim's
+    own values: nothing to read back)."""
     rows = Operation.objects.filter(pk=op.pk, state=op.state, attempts=op.attempts)
-    if op.next_attempt_at is not None and op.next_attempt_at > now:
-        return False
     outcome_unknown = op.outcome_unknown
     started_at = op.started_at or now
     claimed = rows.update(
@@ -61,6 +66,7 @@ def _claim(op: Operation, now: datetime) -> bool:
         attempts=F("attempts") + 1,
         outcome_unknown=outcome_unknown,
         started_at=started_at,
+        awaits_slot=False,
         updated_at=now,
     )
     if claimed != 1:
@@ -70,72 +76,56 @@ def _claim(op: Operation, now: datetime) -> bool:
     return True
 
 
+# The operation and all an attempt reads, in one statement compiled once.
+_OPERATION_READ = PreparedRead(
+    lambda pk: (
+        Operation.objects.select_related("server", "service__client", "service__product")
+        .annotate(waits=earlier_unfinished(), incidents_open=incidents_open())
+        .filter(pk=pk)
+    )
+)
+
+
 def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
     """Run one attempt of an operation if it is due and next in line; safe to call twice.
 
     Returns the state it left the operation in, or None when there was nothing to do."""
     now = now or timezone.now()
-    op = (
-        Operation.objects.select_related("server", "service__client", "service__product")
-        .annotate(
-            # Read with the operation, in one statement.
-            waits=earlier_unfinished()
-        )
-        .filter(pk=operation_id)
-        .first()
-    )
+    op = _OPERATION_READ.get(operation_id)
     if op is not None and op.state == State.RUNNING:
         # A task delivered again: the attempt is another worker's, unless that one is gone.
         return operation_worker_lost(op, now)
     if op is None or op.finished or op.waits:
         return None
+    if op.next_attempt_at is not None and op.next_attempt_at > now:
+        return None
     resume_at = server_turn(op.server, now)
     if resume_at is not None:
         _defer(op, resume_at)
         return None
-    slot = slot_take(op.server, f"operation #{op.pk}", now)
+    slot = _claim(op, now)
     if slot is None:
-        return None  # the panel has its fill of calls: the next slot freed brings it back
+        return None
     try:
-        if not _claim(op, now):
-            return None
-        return _attempt(op)
+        with panel_calls_held():
+            return _attempt(op, slot)
     finally:
-        slot_release(slot)
-        _server_queue_resume(op.server_id, op.pk)
+        slot_release(slot)  # freed by the finishing transaction unless that failed
 
 
-def _attempt(op: Operation) -> str:
+def _attempt(op: Operation, slot: PanelSlot) -> str:
     started = timezone.now()
     try:
         outcome = command_execute(op)
     except PanelPermanentError as exc:
-        return _finish_failed(op, exc, started)
+        return _finish_failed(op, exc, started, slot)
     except PanelTransientError as exc:
-        return _finish_transient(op, exc, started)
+        return _finish_transient(op, exc, started, slot)
     except Exception:  # a bug must not leave the operation running for ever
         logger.exception("operation %s: unexpected error", op.pk)
-        return _finish_transient(
-            op, PanelTransientError("Internal error in the bridge (see its log)"), started
-        )
-    return _finish_succeeded(op, outcome, started)
-
-
-def _server_queue_resume(server_id: int, done_id: int) -> None:
-    """Hand a freed slot on: queue the server's oldest operation that is due and next in
-    its service's line (maybe one a full server sent away)."""
-    now = timezone.now()
-    waiting = (
-        Operation.objects.filter(server_id=server_id, state__in=(State.QUEUED, State.RETRYING))
-        .filter(Q(next_attempt_at=None) | Q(next_attempt_at__lte=now))
-        .exclude(pk=done_id)
-        .exclude(earlier_unfinished())
-        .order_by("id")
-        .values_list("id", flat=True)
-        .first()
-    )
-    if waiting is not None:
-        operation_enqueue(waiting)
+        error = PanelTransientError("Internal error in the bridge (see its log)")
+        return _finish_transient(op, error, started, slot)
+    return _finish_succeeded(op, outcome, started, slot)
 
 
 def _defer(op: Operation, resume_at: datetime) -> None:
@@ -196,28 +186,35 @@ def _enqueue_next_of_service(op: Operation) -> None:
         operation_enqueue_on_commit(following)
 
 
-def _service_server_locked(op: Operation) -> int | None:
-    """Lock the operation's service for the rest of the finishing transaction; returns the
-    service's server id (None for a server's own operation).
+@contextmanager
+def _finishing(op: Operation, slot: PanelSlot | None = None) -> Iterator[int | None]:
+    """The transaction that ends an attempt, its slot freed with it. Yields the service's
+    server id (None for a server's own operation), the service locked until the commit.
 
     A request for the service holds the same lock while it journals the next operation.
     Whichever commits second sees the other's work: a finisher that commits after the
     request enqueues the next in line itself, since the request's own task may have found
     this operation still running and left. (SQLite runs one write transaction at a time.)"""
-    if op.service_id is None:
-        return None
-    return (
-        Service.objects.select_for_update()
-        .filter(pk=op.service_id)
-        .values_list("server_id", flat=True)
-        .first()
-    )
-
-
-def _finish_succeeded(op: Operation, outcome: CommandResult, started: datetime) -> str:
-    now = timezone.now()
     with transaction.atomic():
-        _service_server_locked(op)
+        server_id = None
+        if op.service_id is not None:
+            server_id = (
+                Service.objects.select_for_update()
+                .filter(pk=op.service_id)
+                .values_list("server_id", flat=True)
+                .first()
+            )
+        yield server_id
+        panel_calls_write()
+        if slot is not None:
+            slot_release(slot)
+
+
+def _finish_succeeded(
+    op: Operation, outcome: CommandResult, started: datetime, slot: PanelSlot
+) -> str:
+    now = timezone.now()
+    with _finishing(op, slot):
         owned = _transition(
             op,
             state=State.SUCCEEDED,
@@ -231,17 +228,18 @@ def _finish_succeeded(op: Operation, outcome: CommandResult, started: datetime) 
         )
         if owned:
             command_apply(op, outcome)
-            operation_incidents_update(op, State.SUCCEEDED)
+            # As read before the attempt: one opened since is settled by the next success.
+            if op.incidents_open:
+                operation_incidents_update(op, State.SUCCEEDED)
             _attempt_record(op, started, Attempt.Outcome.SUCCEEDED, outcome.note or outcome.result)
             _enqueue_next_of_service(op)
     return State.SUCCEEDED
 
 
-def _finish_failed(op: Operation, error: PanelError, started: datetime) -> str:
+def _finish_failed(op: Operation, error: PanelError, started: datetime, slot: PanelSlot) -> str:
     text = redact_text(error.message, _secrets_of(op))
     now = timezone.now()
-    with transaction.atomic():
-        _service_server_locked(op)
+    with _finishing(op, slot):
         # The secret stays (encrypted) so that an admin can retry a failed password change.
         if _transition(op, state=State.FAILED, result=text, next_attempt_at=None, finished_at=now):
             if isinstance(error, PanelPermanentError):
@@ -277,19 +275,21 @@ def _left_behind(op: Operation, server_id: int | None) -> dict:
     }
 
 
-def _finish_transient(op: Operation, error: PanelTransientError, started: datetime) -> str:
+def _finish_transient(
+    op: Operation, error: PanelTransientError, started: datetime, slot: PanelSlot
+) -> str:
     locked_out = isinstance(error, PanelLockedOut)
     # A lock-out is the server's, not the operation's: it waits for the time the panel
     # names (the server's pause) without using up its attempts.
     if op.attempts >= settings.OPERATION_MAX_ATTEMPTS and not locked_out:
-        return _finish_failed(op, error, started)
+        return _finish_failed(op, error, started, slot)
     op.result = text = redact_text(error.message, _secrets_of(op))
     if locked_out:
         next_attempt_at = op.server.paused_until
     else:
         next_attempt_at = timezone.now() + retry_delay(op.attempts)
-    with transaction.atomic():
-        ended = _left_behind(op, _service_server_locked(op))
+    with _finishing(op, slot) as server_id:
+        ended = _left_behind(op, server_id)
         changes = {
             "state": State.RETRYING,
             "result": text,
@@ -332,8 +332,8 @@ def operation_worker_lost(op: Operation, now: datetime) -> str | None:
         }
     else:
         changes = {"state": State.RETRYING, "next_attempt_at": now + retry_delay(op.attempts)}
-    with transaction.atomic():
-        changes = {"result": text, **changes, **_left_behind(op, _service_server_locked(op))}
+    with _finishing(op) as server_id:
+        changes = {"result": text, **changes, **_left_behind(op, server_id)}
         taken = Operation.objects.filter(
             pk=op.pk, state=State.RUNNING, attempts=op.attempts, updated_at__lt=stale_before
         ).update(outcome_unknown=True, updated_at=now, **changes)

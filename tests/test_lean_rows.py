@@ -1,13 +1,15 @@
-"""The webhook's prepared single-row reads and inserts write and read exactly the rows the
-ORM would: encrypted secrets, JSON, booleans, dates, foreign keys."""
+"""The hot paths' prepared single-row reads and inserts write and read exactly the rows the
+ORM would: encrypted secrets, JSON, booleans, dates, foreign keys, related rows."""
 
 import pytest
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from provisioning.db.lean_rows import row_get, row_insert, rows_get
+from provisioning.db.lean_rows import PreparedRead, row_get, row_insert, rows_get
 from provisioning.models import Client, Operation, Server, Service
 from tests.factories import ClientFactory, ProductFactory, ServerFactory, ServiceFactory
+from tests.operation_requests import queued
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +89,38 @@ def test_several_lookups_in_one_statement_find_each_row_or_none(django_assert_nu
         )
     assert [row and row.pk for row in found] == [service.server.pk, None, service.pk]
     assert found[0].reseller_password == service.server.reseller_password
+
+
+SERVICE_WITH_ITS_ROWS = PreparedRead(
+    lambda pk: (
+        Service.objects.select_related("server", "client", "product")
+        .annotate(
+            has_operations=Exists(Operation.objects.filter(service_id=OuterRef("id"))),
+        )
+        .filter(pk=pk)
+    )
+)
+
+
+def test_a_prepared_read_is_the_querysets_instance_with_its_related_rows(
+    django_assert_num_queries,
+):
+    services = [ServiceFactory(password=f"Secret-pass-{n}", usage_updated_at=NOW) for n in (1, 2)]
+    for service in services:
+        orm = (
+            Service.objects.select_related("server", "client", "product")
+            .annotate(has_operations=Exists(Operation.objects.filter(service_id=OuterRef("id"))))
+            .get(pk=service.pk)
+        )
+        with django_assert_num_queries(1):
+            read = SERVICE_WITH_ITS_ROWS.get(service.pk)
+            related = (read.server, read.client, read.product)
+        for field in Service._meta.concrete_fields:
+            assert getattr(read, field.attname) == getattr(orm, field.attname), field.name
+        assert related == (orm.server, orm.client, orm.product)
+        assert read.server.reseller_password == orm.server.reseller_password
+        assert read.has_operations is False
+        assert read._state.adding is False
+    queued("SuspendAccount", services[1])
+    assert SERVICE_WITH_ITS_ROWS.get(services[1].pk).has_operations is True
+    assert SERVICE_WITH_ITS_ROWS.get(987654) is None

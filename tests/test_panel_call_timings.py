@@ -8,7 +8,7 @@ import pytest
 from provisioning.imscp import client as panel_client
 from provisioning.imscp.errors import PanelTransientError
 from provisioning.models import PanelCall
-from provisioning.panel_metrics import panel_call_record
+from provisioning.panel_metrics import panel_call_record, panel_calls_held, panel_calls_write
 from provisioning.worker import operation_run
 from tests.operation_requests import queued
 
@@ -25,6 +25,19 @@ def test_an_operation_records_each_of_its_panel_calls(active_service, panel):
         True,
     )
     assert 0 < call.seconds < 5
+
+
+def test_calls_held_by_an_attempt_are_written_with_its_outcome_or_at_its_end(server, panel):
+    target = panel_client.PanelTarget.for_server(server)
+    with panel_calls_held():
+        panel_client.connection_test(target)
+        assert not PanelCall.objects.exists(), "not written on its own"
+        panel_calls_write()
+        assert PanelCall.objects.count() == 1
+        panel_client.connection_test(target)
+    assert PanelCall.objects.count() == 2
+    panel_client.connection_test(target)
+    assert PanelCall.objects.count() == 3, "outside an attempt: at once"
 
 
 def test_a_call_that_gets_no_answer_is_recorded_as_unanswered(server):

@@ -8,6 +8,7 @@ import time_machine
 from django.test import override_settings
 from django.utils import timezone
 
+from provisioning import operation_queue
 from provisioning.models import Attempt, Operation, PanelSlot, Server
 from provisioning.panel_slots import slot_release, slot_take
 from provisioning.worker import operation_run
@@ -54,6 +55,32 @@ def test_an_operation_meeting_a_full_server_waits_without_an_attempt(active_serv
     slot_release(held[0])
     assert operation_run(op.pk) == "succeeded"
     assert PanelSlot.objects.filter(holder__startswith="operation").count() == 0
+
+
+def test_each_freed_slot_queues_the_oldest_operation_a_full_server_turned_away(
+    server, monkeypatch, django_capture_on_commit_callbacks
+):
+    held = [slot_take(server, "a"), slot_take(server, "b")]
+    services = [
+        ServiceFactory(server=server, domain=f"s{n}.example.com", domain_ascii=f"s{n}.example.com")
+        for n in range(2)
+    ]
+    first, second = (queued("SuspendAccount", s) for s in services)
+    assert operation_run(second.pk) is None and operation_run(first.pk) is None
+    assert set(Operation.objects.filter(awaits_slot=True).values_list("pk", flat=True)) == {
+        first.pk,
+        second.pk,
+    }
+    sent: list[int] = []
+    monkeypatch.setattr(operation_queue, "operation_enqueue", sent.append)
+    for slot in held:
+        with django_capture_on_commit_callbacks(execute=True):
+            slot_release(slot)
+    assert sent == [first.pk, second.pk], "one each, oldest first"
+    with django_capture_on_commit_callbacks(execute=True):
+        slot_release(slot_take(server, "c"))
+    assert sent == [first.pk, second.pk], "nobody left waiting: nothing queued"
+    assert not Operation.objects.filter(awaits_slot=True).exists()
 
 
 @override_settings(PANEL_PAUSE_AFTER_FAILURES=3)
