@@ -3,7 +3,8 @@
 A real panel counts each login of the bridge's address (three at once can meet its
 brute-force wait) and creates accounts slowly. Each call sequence holds a lease row while
 it talks to the panel; `PANEL_MAX_CONCURRENCY` (or the server's own figure) caps them. A
-lease outlives a dead worker by no more than the task timeout."""
+lease outlives a dead worker by no more than the task timeout. An operation turned away
+by a full server is marked `awaits_slot`, and each freed slot queues the oldest one."""
 
 import time
 from collections.abc import Iterator
