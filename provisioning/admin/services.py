@@ -1,6 +1,5 @@
 """Services: the hosting accounts, their usage, and the commands an operator sends."""
 
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -14,11 +13,9 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from ..debts import suspensions_owed_operations
-from ..domains import DomainError, domain_normalize
 from ..imscp.client import panel_base_url
 from ..models import Operation, Service
 from ..panel_login import panel_login_record, panel_login_response
-from ..passwords import password_generate, password_problem
 from ..service_actions import (
     services_command,
     services_ownership_confirm,
@@ -28,6 +25,7 @@ from ..signing import client_area_query
 from ..templatetags.domain_wrap import domain_wrap
 from .display import badge, usage_bar
 from .permissions import ReadOnly, require_permission, who
+from .service_forms import ChangePasswordForm, ServiceForm
 
 Command = Operation.Command
 
@@ -72,43 +70,6 @@ class SuspensionFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ServiceForm(forms.ModelForm):
-    password = forms.CharField(
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Write-only: never shown. Leave empty to keep the current password. "
-        "This changes the bridge's copy only: use the “Change password” action to "
-        "change it on the panel.",
-    )
-
-    class Meta:
-        model = Service
-        fields = ["whmcs_id", "client", "product", "server", "domain", "username"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._kept_password = self.instance.password  # see ServerForm
-
-    def clean_domain(self) -> str:
-        try:
-            unicode_form, ascii_form = domain_normalize(self.cleaned_data["domain"])
-        except DomainError as exc:
-            raise forms.ValidationError(f"The domain {exc}.") from None
-        self.instance.domain_ascii = ascii_form
-        return unicode_form
-
-    def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
-        if password and (problem := password_problem(password)):
-            raise forms.ValidationError(f"The password {problem}.")
-        return password
-
-    def save(self, commit: bool = True) -> Service:
-        self.instance.password = self.cleaned_data.get("password") or self._kept_password
-        return super().save(commit)
-
-
 class OperationInline(ReadOnly, admin.TabularInline):
     model = Operation
     fk_name = "service"
@@ -138,37 +99,6 @@ class OperationInline(ReadOnly, admin.TabularInline):
     @admin.display(description="asked by")
     def who(self, op: Operation) -> str:
         return op.requested_by or op.get_source_display()
-
-
-class ChangePasswordForm(forms.Form):
-    how = forms.ChoiceField(
-        choices=[
-            ("generate", "Generate a strong password for each account"),
-            ("typed", "Use this password:"),
-        ],
-        widget=forms.RadioSelect,
-        initial="generate",
-    )
-    password = forms.CharField(
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("how") == "typed":
-            password = data.get("password", "")
-            problem = password_problem(password)
-            if problem:
-                self.add_error("password", f"The password {problem}.")
-        return data
-
-    def password_for(self):
-        if self.cleaned_data["how"] == "typed":
-            typed = self.cleaned_data["password"]
-            return lambda service: typed
-        return lambda service: password_generate()
 
 
 @admin.register(Service)
