@@ -61,7 +61,7 @@ def existing_for_service(
                 command__in=(Command.CHANGE_PASSWORD, Command.CREATE),
                 state=State.SUCCEEDED,
             ).order_by("-id").first() or _record_in_effect(
-                command, service, now, source, requested_by
+                command, server, service, now, source, requested_by
             )
         return None
     pending = [op for op in unfinished if op.command in STATUS_AFTER]
@@ -88,21 +88,22 @@ def existing_for_service(
         .order_by("-id")
         .first()
     )
-    return done or _record_in_effect(command, service, now, source, requested_by)
+    return done or _record_in_effect(command, server, service, now, source, requested_by)
 
 
 def _on_panel_of(service: Service, server: Server) -> bool:
     return service.on_panel and service.server_id == server.pk
 
 
-def _record_in_effect(command, service, now, source, requested_by) -> Operation:
-    """A journal entry for a command whose effect was already in place (no panel call)."""
+def _record_in_effect(command, server, service, now, source, requested_by) -> Operation:
+    """A journal entry for a command whose effect was already in place (no panel call) on
+    `server`, the service's own."""
     return journal_entry(
         command,
-        server=service.server,
+        server=server,
         service=service,
         source=source,
         requested_by=requested_by,
-        request={**request_summary(command, service.server, service), "note": "already in effect"},
+        request={**request_summary(command, server, service), "note": "already in effect"},
         now=now,
     )

@@ -1,7 +1,8 @@
 """Accepting a command: an Operation in the journal, or the one already doing it.
 
 Webhooks (through intake), admin actions and schedules all go through
-`operation_request`; the worker (worker.py) runs what it queues."""
+`operation_request` (a ChangePackage, which the bridge cannot carry out, is recorded by
+plan_changes.py); the worker (worker.py) runs what it queues."""
 
 from datetime import datetime
 

@@ -1,9 +1,11 @@
-"""A termination supersedes the service's operations still waiting before it.
+"""Operations that are not wanted any more end `superseded`, visibly.
 
-Suspending, unsuspending or changing the password of an account that is about to be
-terminated is pointless, and each would delay the termination (a retrying suspend can
-wait for hours). They end `superseded`, with a result naming the termination: visible in
-the journal and on the status URL, never dropped silently."""
+A termination supersedes the service's operations still waiting before it: suspending,
+unsuspending or changing the password of an account that is about to be terminated is
+pointless, and each would delay the termination (a retrying suspend can wait for hours).
+A request for another server supersedes those still waiting for the server the service
+left. Each ends with a result naming what superseded it: visible in the journal and on
+the status URL, never dropped silently."""
 
 from datetime import datetime
 
@@ -56,7 +58,7 @@ def operations_supersede_moved(request: Operation, now: datetime) -> int:
     WHMCS's admin moved the service (a service not yet on a panel may move): what was
     asked of the old server is not wanted any more, and the new request must not wait for
     a panel that may be down. An operation a worker holds runs to its end (the request
-    waits for it; see operation_finish_moved for what then happens to it). Whether an
+    waits for it; the worker then ends it superseded too, see worker._left_behind). Whether an
     attempt may have acted (outcome_unknown) is kept: the account it may have made is
     listed by provisioning.debts.accounts_left_behind()."""
     return (

@@ -59,19 +59,17 @@ def _claim_row(op: Operation, now: datetime) -> bool:
     """The claim's conditional UPDATE; on success `op` holds what it wrote (the claim's
     own values: nothing to read back)."""
     rows = Operation.objects.filter(pk=op.pk, state=op.state, attempts=op.attempts)
-    outcome_unknown = op.outcome_unknown
     started_at = op.started_at or now
     claimed = rows.update(
         state=State.RUNNING,
         attempts=F("attempts") + 1,
-        outcome_unknown=outcome_unknown,
         started_at=started_at,
         awaits_slot=False,
         updated_at=now,
     )
     if claimed != 1:
         return False
-    op.state, op.attempts, op.outcome_unknown = State.RUNNING, op.attempts + 1, outcome_unknown
+    op.state, op.attempts = State.RUNNING, op.attempts + 1
     op.started_at, op.updated_at = started_at, now
     return True
 
@@ -134,9 +132,7 @@ def _defer(op: Operation, resume_at: datetime) -> None:
     if not op.result:
         changes["result"] = f"Waiting for the panel: {op.server.pause_reason}"
     # updated_at stays: the sweep sends a task again once the new time has come.
-    Operation.objects.filter(pk=op.pk, state=op.state, attempts=op.attempts).exclude(
-        state=State.RUNNING
-    ).update(**changes)
+    Operation.objects.filter(pk=op.pk, state=op.state, attempts=op.attempts).update(**changes)
 
 
 def _secrets_of(op: Operation) -> list[str]:
@@ -159,15 +155,14 @@ def _attempt_record(op: Operation, started: datetime, outcome: str, answer: str)
     )
 
 
-def _transition(op: Operation, **changes) -> bool:
-    """Leave RUNNING only if this worker still owns the attempt."""
+def _transition(op: Operation, stale_before: datetime | None = None, **changes) -> bool:
+    """Leave RUNNING only if this worker still owns the attempt (with `stale_before`: if
+    the attempt's worker is gone, its row untouched since then)."""
     changes.setdefault("updated_at", timezone.now())
-    owned = (
-        Operation.objects.filter(pk=op.pk, state=State.RUNNING, attempts=op.attempts).update(
-            **changes
-        )
-        == 1
-    )
+    rows = Operation.objects.filter(pk=op.pk, state=State.RUNNING, attempts=op.attempts)
+    if stale_before is not None:
+        rows = rows.filter(updated_at__lt=stale_before)
+    owned = rows.update(**changes) == 1
     if owned:
         operation_changed_notify(op.pk)  # a status request may be waiting for this
     return owned
@@ -334,13 +329,11 @@ def operation_worker_lost(op: Operation, now: datetime) -> str | None:
         changes = {"state": State.RETRYING, "next_attempt_at": now + retry_delay(op.attempts)}
     with _finishing(op) as server_id:
         changes = {"result": text, **changes, **_left_behind(op, server_id)}
-        taken = Operation.objects.filter(
-            pk=op.pk, state=State.RUNNING, attempts=op.attempts, updated_at__lt=stale_before
-        ).update(outcome_unknown=True, updated_at=now, **changes)
-        if taken != 1:
+        if not _transition(op, stale_before, outcome_unknown=True, updated_at=now, **changes):
             return None
         # The attempt began when it was claimed (the claim's updated_at).
         _attempt_record(op, op.updated_at, Attempt.Outcome.WORKER_LOST, changes["result"])
+        operation_incidents_update(op, changes["state"], changes["result"])
         if changes["state"] != State.RETRYING:
             _enqueue_next_of_service(op)
     return changes["state"]

@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.utils import timezone
 from django_q.timeout import TimeoutHandler
 
-from provisioning.models import Attempt, Operation
+from provisioning.models import Attempt, Incident, Operation
 from provisioning.sweep import operations_sweep
 from provisioning.worker import operation_run
 from tests.factories import ServiceFactory
@@ -98,6 +98,8 @@ def test_an_operation_whose_worker_always_dies_fails_at_the_limit_and_frees_its_
         "Given up after 3 attempts: check the panel before retrying."
     )
     assert list(op.attempt_set.values_list("outcome", flat=True)) == [LOST] * 3
+    [incident] = Incident.objects.filter(resolved_at=None)
+    assert (incident.kind, incident.operation_id) == (Incident.Kind.OPERATION_FAILED, op.pk)
     assert operation_run(suspend.pk) == "failed", "next in line, no longer behind it"
 
 
