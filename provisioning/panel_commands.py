@@ -98,8 +98,9 @@ def _adopt(op: Operation, target: panel.PanelTarget, refusal: PanelPermanentErro
 
 def _ownership_check(op: Operation, target: panel.PanelTarget) -> str:
     """The panel does not check that a domain belongs to the caller: the bridge acts only
-    on an account it made or adopted there, one the reseller's list shows, or one the
-    service's password opens. Returns how it knows; raises when it cannot show it."""
+    on an account it made or adopted there, one the reseller's list shows, or, when the
+    list cannot be trusted, one the service's password opens. Returns how it knows;
+    raises when it cannot show it."""
     service = op.service
     if service.on_panel:
         return ""

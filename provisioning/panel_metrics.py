@@ -18,6 +18,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from .imscp import client as panel
+from .imscp.errors import PanelError
 from .models import PanelCall, PanelLatencyTotal
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,9 @@ def panel_call_record(
         action=action,
         at=timezone.now(),
         seconds=seconds,
-        answered=error is None,
+        # A refusal is an answer; only a call that reached no panel is not.
+        answered=error is None
+        or (isinstance(error, PanelError) and not getattr(error, "unreachable", False)),
     )
     held = _held.get()
     if held is None:

@@ -16,12 +16,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .imscp.errors import PanelTransientError
 from .models import Operation, PanelSlot, Server
 from .operation_queue import operation_enqueue_on_commit
 
 
-class PanelBusy(Exception):
-    """Every slot of the server stayed taken for as long as the caller could wait."""
+class PanelBusy(PanelTransientError):
+    """Every slot of the server stayed taken for as long as the caller could wait (a
+    transient panel error: every caller already reports those and tries later)."""
 
 
 def server_capacity(server: Server) -> int:

@@ -167,7 +167,7 @@ def _still_as_compared(drift: ServerDrift, row: dict) -> tuple[Service, dict | N
         drift.server_id,
     ):
         why = "an operation is pending" if pending else "the service changed since compared"
-        return service, {"serviceid": service.whmcs_id, "domain": service.domain, "why": why}
+        return service, _service_row(service, why=why)
     return service, None
 
 

@@ -10,6 +10,7 @@ from provisioning.imscp.errors import PanelTransientError
 from provisioning.models import PanelCall
 from provisioning.panel_metrics import panel_call_record, panel_calls_held, panel_calls_write
 from provisioning.worker import operation_run
+from tests.factories import ServiceFactory
 from tests.operation_requests import queued
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +26,13 @@ def test_an_operation_records_each_of_its_panel_calls(active_service, panel):
         True,
     )
     assert 0 < call.seconds < 5
+
+
+def test_a_refusal_is_recorded_as_answered(server):
+    service = ServiceFactory(server=server, product__plan_name="No such plan")
+    op = queued("CreateAccount", service)
+    assert operation_run(op.pk) == "failed"
+    assert list(PanelCall.objects.values_list("action", "answered")) == [("create", True)]
 
 
 def test_calls_held_by_an_attempt_are_written_with_its_outcome_or_at_its_end(server, panel):

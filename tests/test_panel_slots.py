@@ -9,8 +9,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from provisioning import operation_queue
+from provisioning.imscp.errors import PanelTransientError
 from provisioning.models import Attempt, Operation, PanelSlot, Server
-from provisioning.panel_slots import slot_release, slot_take
+from provisioning.panel_slots import panel_slot, slot_release, slot_take
 from provisioning.worker import operation_run
 from tests.factories import ServerFactory, ServiceFactory
 from tests.operation_requests import queued
@@ -34,6 +35,14 @@ def test_a_server_may_set_its_own_cap(server):
     assert slot_take(server, "a") and slot_take(server, "b") is None
     other = ServerFactory()
     assert slot_take(other, "a") and slot_take(other, "b"), "other servers are not held up"
+
+
+def test_a_caller_kept_waiting_too_long_gets_a_transient_panel_error(server):
+    for holder in ("a", "b"):
+        slot_take(server, holder)
+    with pytest.raises(PanelTransientError, match=r"2 call\(s\) in flight already"):
+        with panel_slot(server, "the reconciliation", wait_seconds=0):
+            pass
 
 
 def test_a_dead_workers_slot_expires_with_the_task_timeout(server):
