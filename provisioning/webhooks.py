@@ -4,7 +4,7 @@ Internet-facing: every input gets a 2xx or a 4xx naming the problem, a 4xx write
 nothing, and the OpenAPI document (docs/openapi.json) describes every answer."""
 
 import json
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
 
 from django.conf import settings
@@ -25,6 +25,8 @@ from .webhook_params import ValidationProblem, webhook_parse
 OPENAPI_PATH = Path(settings.BASE_DIR) / "docs" / "openapi.json"
 # Primary keys are 64-bit: a larger id in the URL is simply not an operation.
 _MAX_ID = 2**63 - 1
+# The WHMCS module's other requests carry a few fields at most.
+SIGNED_MAX_BODY = 4096
 
 
 def operation_json(op: Operation) -> dict:
@@ -46,6 +48,27 @@ def operation_json(op: Operation) -> dict:
     return data
 
 
+def whmcs_signed(view):
+    """Refuse (401) what is not signed by the WHMCS module, before anything is read."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args, **kwargs):
+        body = request.body if request.method == "POST" else b""
+        if len(body) > SIGNED_MAX_BODY:
+            return json_error(413, f"body larger than {SIGNED_MAX_BODY} bytes")
+        try:
+            webhook_verify(
+                request.headers.get("X-Kazi-Timestamp"),
+                request.headers.get("X-Kazi-Signature"),
+                body,
+            )
+        except SignatureError as exc:
+            return json_error(401, str(exc))
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
 def _read_limited(request: HttpRequest) -> bytes | None:
     """The body, or None when it exceeds the limit (read no more than limit + 1 bytes)."""
     limit = settings.WEBHOOK_MAX_BODY_BYTES
@@ -56,21 +79,23 @@ def _read_limited(request: HttpRequest) -> bytes | None:
     return None if len(body) > limit else body
 
 
-def _operation_answer(request: HttpRequest, op: Operation, status: int = 200) -> JsonResponse:
+def _operation_data(request: HttpRequest, op: Operation) -> dict:
     data = operation_json(op)
     data["status_url"] = request.build_absolute_uri(data["status_url"])
-    return JsonResponse(data, status=status)
+    return data
 
 
-def operation_answer(request: HttpRequest, op: Operation) -> JsonResponse:
-    """A status poll's answer: while unfinished, also why the panel will not answer soon,
-    so that WHMCS stops waiting at once (not on the webhook's answer: ingest stays lean)."""
-    data = operation_json(op)
-    data["status_url"] = request.build_absolute_uri(data["status_url"])
-    if not op.finished:
-        condition = server_condition(op.server)
-        if condition:
-            data["panel_condition"] = condition
+def operation_answer(
+    request: HttpRequest, op: Operation, condition: str | None = None
+) -> JsonResponse:
+    """A status poll's answer: while unfinished, also why the panel will not answer soon
+    (`condition`, read here unless given), so that WHMCS stops waiting at once (not on the
+    webhook's answer: ingest stays lean)."""
+    data = _operation_data(request, op)
+    if condition is None:
+        condition = "" if op.finished else server_condition(op.server)
+    if condition:
+        data["panel_condition"] = condition
     return JsonResponse(data)
 
 
@@ -95,27 +120,26 @@ def webhook_receive(request: HttpRequest) -> JsonResponse:
         op, created = webhook_intake(req)
     except ValidationProblem as exc:
         return json_error(400, str(exc))
-    return _operation_answer(request, op, 202 if created else 200)
+    return JsonResponse(_operation_data(request, op), status=202 if created else 200)
 
 
 @require_GET
+@whmcs_signed
 def operation_status(request: HttpRequest, operation_id: int) -> JsonResponse:
-    try:
-        webhook_verify(
-            request.headers.get("X-Kazi-Timestamp"), request.headers.get("X-Kazi-Signature"), b""
-        )
-    except SignatureError as exc:
-        return json_error(401, str(exc))
     wait = _wait_seconds(request.GET.get("wait", "0"))
     if wait is None:
         return json_error(400, f"wait must be a number of seconds from 0 to {MAX_WAIT_SECONDS:g}")
-    op = Operation.objects.filter(pk=operation_id).first() if operation_id <= _MAX_ID else None
+    op = None
+    if operation_id <= _MAX_ID:
+        op = Operation.objects.select_related("server").filter(pk=operation_id).first()
     if op is None:
         return json_error(404, f"no operation {operation_id}")
+    condition = "" if op.finished else server_condition(op.server)
     # A panel known not to answer soon ends the wait before it starts (panel_condition).
-    if wait and waiting_helps(op) and not server_condition(op.server):
+    if wait and not condition and waiting_helps(op):
         op = operation_wait(op, wait)
-    return operation_answer(request, op)
+        condition = None  # read again with the operation as the wait left it
+    return operation_answer(request, op, condition)
 
 
 def _wait_seconds(raw: str) -> float | None:

@@ -5,7 +5,6 @@ a command's latest outcome for a service (the cron hook), the bridge's view of a
 Signed like the status URL: over "<timestamp>." + the body (empty for GET)."""
 
 import json
-from functools import wraps
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -16,13 +15,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .account_lists import NoTrustedList
 from .clientarea import sso_refusal
+from .clientarea_access import MAX_WHMCS_ID
 from .http_errors import json_error
 from .imscp.errors import PanelError
 from .login_tickets import TicketRefused, ticket_issue, ticket_redeem
 from .models import Operation, Server, Service
 from .panel_login import panel_login_record, panel_login_response
-from .signing import SignatureError, webhook_verify
-from .webhooks import operation_answer
+from .webhooks import operation_answer, whmcs_signed
 from .whmcs_reads import (
     server_accounts,
     server_usage_answer,
@@ -30,40 +29,17 @@ from .whmcs_reads import (
     service_view_json,
 )
 
-_MAX_ID = 2**31 - 1
-_MAX_BODY = 4096
 OUTCOME_COMMANDS = frozenset(Operation.SERVICE_COMMANDS)
 
 
-def _signed(view):
-    """Refuse (401) what is not signed by the WHMCS module, before anything is read."""
-
-    @wraps(view)
-    def checked(request: HttpRequest, *args, **kwargs):
-        body = request.body if request.method == "POST" else b""
-        if len(body) > _MAX_BODY:
-            return json_error(413, f"body larger than {_MAX_BODY} bytes")
-        try:
-            webhook_verify(
-                request.headers.get("X-Kazi-Timestamp"),
-                request.headers.get("X-Kazi-Signature"),
-                body,
-            )
-        except SignatureError as exc:
-            return json_error(401, str(exc))
-        return view(request, *args, **kwargs)
-
-    return checked
-
-
 def _service(service_id: int) -> Service | None:
-    if service_id > _MAX_ID:
+    if service_id > MAX_WHMCS_ID:
         return None
     return Service.objects.select_related("server", "product").filter(whmcs_id=service_id).first()
 
 
 def _server(server_id: int) -> Server | None:
-    return Server.objects.filter(whmcs_id=server_id).first() if server_id <= _MAX_ID else None
+    return Server.objects.filter(whmcs_id=server_id).first() if server_id <= MAX_WHMCS_ID else None
 
 
 def _admin_url(request: HttpRequest, service: Service) -> str:
@@ -73,7 +49,7 @@ def _admin_url(request: HttpRequest, service: Service) -> str:
 
 
 @require_GET
-@_signed
+@whmcs_signed
 def service_outcome(request: HttpRequest, service_id: int) -> JsonResponse:
     command = request.GET.get("command", "")
     if command not in OUTCOME_COMMANDS:
@@ -86,7 +62,7 @@ def service_outcome(request: HttpRequest, service_id: int) -> JsonResponse:
 
 
 @require_GET
-@_signed
+@whmcs_signed
 def service_view(request: HttpRequest, service_id: int) -> JsonResponse:
     service = _service(service_id)
     if service is None:
@@ -112,7 +88,7 @@ def _ticket_answer(request: HttpRequest, server: Server, service: Service | None
 
 @csrf_exempt
 @require_POST
-@_signed
+@whmcs_signed
 def service_panel_login(request: HttpRequest, service_id: int) -> JsonResponse:
     service = _service(service_id)
     if service is None:
@@ -125,12 +101,20 @@ def service_panel_login(request: HttpRequest, service_id: int) -> JsonResponse:
 
 @csrf_exempt
 @require_POST
-@_signed
+@whmcs_signed
 def server_panel_login(request: HttpRequest, server_id: int) -> JsonResponse:
     server = _server(server_id)
     if server is None:
         return json_error(404, f"no server {server_id}")
     return _ticket_answer(request, server, None)
+
+
+def _ticket_denied(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    # The page's URL holds the ticket: neither kept nor passed on.
+    response = render(request, "clientarea/denied.html", {"message": message}, status=status)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @require_GET
@@ -139,17 +123,10 @@ def panel_login_ticket(request: HttpRequest, token: str) -> HttpResponse:
     try:
         ticket = ticket_redeem(token)
     except TicketRefused as error:
-        response = render(request, "clientarea/denied.html", {"message": str(error)}, status=403)
-        response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
-        return response
+        return _ticket_denied(request, str(error), 403)
     server, service = ticket.server, ticket.service
-    if service is not None and sso_refusal(service):
-        response = render(
-            request, "clientarea/denied.html", {"message": sso_refusal(service)}, status=409
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+    if service is not None and (refusal := sso_refusal(service)):
+        return _ticket_denied(request, refusal, 409)
     panel_login_record(
         request, server, service, who=ticket.requested_by, source=Operation.Source.WEBHOOK
     )
@@ -159,7 +136,7 @@ def panel_login_ticket(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
-@_signed
+@whmcs_signed
 def server_usage(request: HttpRequest, server_id: int) -> JsonResponse:
     server = _server(server_id)
     if server is None:
@@ -168,7 +145,7 @@ def server_usage(request: HttpRequest, server_id: int) -> JsonResponse:
 
 
 @require_GET
-@_signed
+@whmcs_signed
 def server_account_list(request: HttpRequest, server_id: int) -> JsonResponse:
     server = _server(server_id)
     if server is None:

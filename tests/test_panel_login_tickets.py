@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from provisioning.models import Operation, PanelLoginTicket
+from provisioning.models import Operation, PanelLoginTicket, Service
 from tests.factories import ServiceFactory
 from tests.openapi_check import assert_documented
 from tests.webhook_client import post_webhook
@@ -70,3 +70,14 @@ def test_no_link_for_an_account_that_is_not_active_or_without_a_signature(client
     assert unsigned.status_code == 401
     assert client.get("/panel-login/not-a-token/").status_code == 403
     assert not PanelLoginTicket.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_link_for_an_account_suspended_since_opens_nothing(client):
+    service = ServiceFactory(status="active", on_panel=True)
+    url = ask(client, service).json()["url"]
+    Service.objects.filter(pk=service.pk).update(status="suspended")
+    page = client.get(url)
+    assert page.status_code == 409
+    assert (page["Cache-Control"], page["Referrer-Policy"]) == ("no-store", "no-referrer")
+    assert not Operation.objects.filter(command="PanelLogin").exists()
