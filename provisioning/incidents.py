@@ -8,10 +8,10 @@ transaction; the worker sends them after the commit. Four kinds, each with its r
   replaces it, later succeeds on that service;
 - a suspension owed for longer than ALERT_SUSPENSION_OWED_MINUTES
   (`suspension_incidents_check`, every minute);
-- a server unreachable, locked out or paused (`server_incident_update`);
+- a server unreachable, locking the bridge out or refusing the reseller's login
+  (`operation_incidents_update` too): resolved by the next success on that server;
 - reconciliation drift on a server (`reconcile_incidents_update`, after each run)."""
 
-import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from .alerts import alerts_create
 from .debts import suspensions_owed_operations
+from .imscp.errors import PanelLockedOut, PanelLoginRefused, PanelTransientError
 from .models import Alert, Incident, Operation, ReconcileReport, Server
 
 Kind = Incident.Kind
@@ -35,27 +36,6 @@ _SETTLED_BY = {
     Command.TERMINATE: Operation.SERVICE_COMMANDS,
     Command.CHANGE_PASSWORD: (Command.CHANGE_PASSWORD,),
 }
-
-# The panel client's texts for a call that got no usable answer (imscp/client.py), and a
-# proxy in front of the panel saying the panel is down.
-_UNREACHABLE = (
-    "Cannot connect to the panel",
-    "Connection to the panel failed",
-    "TLS error talking to the panel",
-    "The panel did not answer within",
-    "Request to the panel failed",
-    "Panel login check failed",
-)
-_PROXY_DOWN = re.compile(r"^Not a KaziWhmcs answer \(HTTP 50[234]\)")
-# The brute-force protection's refusals, i-MSCP 1.1 and 1.2 (protocol, "Answers").
-_LOCKED_OUT = re.compile(r"^KaziWhmcs: .* (is|IP address is) (waiting|blocked) ")
-_LOGIN_REFUSED = (
-    "KaziWhmcs: Bad password.",
-    "KaziWhmcs: Unknown username.",
-    "KaziWhmcs: The password field is empty.",
-    "KaziWhmcs: Unable to login",
-    "KaziWhmcs: Wrong user type.",
-)
 
 
 def incident_open(kind: str, key: str, *, title: str, detail: str, now: datetime, **refs):
@@ -112,49 +92,44 @@ def _server_key(server_id: int) -> str:
     return f"server:{server_id}"
 
 
-def server_problem_of(text: str) -> str | None:
-    """A short statement of what keeps the bridge from a panel, if the text says so."""
-    if text.startswith(_UNREACHABLE) or _PROXY_DOWN.match(text):
-        return f"unreachable: {text}"
-    if _LOCKED_OUT.match(text):
+def server_problem_of(error: Exception | None, text: str) -> str | None:
+    """A short statement of what keeps the bridge from a panel, if the failure says so
+    (`text`: its message, secrets removed)."""
+    if isinstance(error, PanelLockedOut):
         return f"locked out by the panel's brute-force protection: {text}"
-    if text.startswith(_LOGIN_REFUSED):
+    if isinstance(error, PanelLoginRefused):
         return f"the panel refuses the reseller's login: {text}"
+    if isinstance(error, PanelTransientError) and error.unreachable:
+        return f"unreachable: {text}"
     return None
 
 
-def server_incident_update(server: Server, problem: str | None, now: datetime | None = None):
-    """Open the server's incident with `problem` (unreachable, locked out, paused...), or
-    resolve it when `problem` is None. A problem while one is open is a repeat."""
-    now = now or timezone.now()
-    key = _server_key(server.pk)
-    if problem is None:
-        for incident in Incident.objects.filter(
-            kind=Kind.SERVER_PROBLEM, key=key, resolved_at=None
-        ):
-            incident_resolve(incident, "the server answers again", now)
-        return
+def server_incident_open(server: Server, problem: str, now: datetime) -> None:
+    """Open the server's incident with `problem`; a problem while one is open is a repeat
+    (the next success on the server resolves it)."""
     incident_open(
         Kind.SERVER_PROBLEM,
-        key,
-        title=f"Server {server}: {problem}"[:300],
+        _server_key(server.pk),
+        title=f"Server {server}: {problem}",
         detail=problem,
         now=now,
         server=server,
     )
 
 
-def operation_incidents_update(op: Operation, state: str, text: str = "") -> None:
+def operation_incidents_update(
+    op: Operation, state: str, text: str = "", error: Exception | None = None
+) -> None:
     """What one finished attempt tells (called in the transaction that records it).
 
-    `text`: the attempt's failure text, secrets already removed."""
+    `text`: the attempt's failure text, secrets already removed; `error`: the failure."""
     now = timezone.now()
     if state == State.SUCCEEDED:
         _success_settles(op, now)
         return
-    problem = server_problem_of(text)
+    problem = server_problem_of(error, text)
     if problem is not None:
-        server_incident_update(op.server, problem, now)
+        server_incident_open(op.server, problem, now)
     if state == State.FAILED and op.service_id is not None and op.command in _SETTLED_BY:
         incident_open(
             Kind.OPERATION_FAILED,
@@ -187,9 +162,6 @@ def _success_settles(op: Operation, now: datetime) -> None:
         wanted |= Q(kind=Kind.OPERATION_FAILED, key__in=keys)
     for incident in Incident.objects.filter(wanted, resolved_at=None):
         if incident.kind == Kind.SERVER_PROBLEM:
-            paused_until = getattr(op.server, "paused_until", None)
-            if paused_until is not None and paused_until > now:
-                continue  # a pause ends when it is lifted, not with one lucky call
             resolution = f"the panel answered {op.command} (operation #{op.pk})"
         else:
             resolution = f"{op.command} succeeded (operation #{op.pk})"

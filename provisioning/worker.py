@@ -245,7 +245,7 @@ def _finish_failed(op: Operation, error: PanelError, started: datetime, slot: Pa
                 else Attempt.Outcome.TRANSIENT
             )
             _attempt_record(op, started, outcome, text)
-            operation_incidents_update(op, State.FAILED, text)
+            operation_incidents_update(op, State.FAILED, text, error)
             _enqueue_next_of_service(op)
     return State.FAILED
 
@@ -296,7 +296,7 @@ def _finish_transient(
                 Attempt.Outcome.UNKNOWN if error.outcome_unknown else Attempt.Outcome.TRANSIENT
             )
             _attempt_record(op, started, outcome, text)
-            operation_incidents_update(op, changes["state"], text)
+            operation_incidents_update(op, changes["state"], text, error)
             if ended:
                 _enqueue_next_of_service(op)
     return changes["state"]

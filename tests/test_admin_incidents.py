@@ -2,8 +2,9 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from provisioning.incidents import server_incident_update
+from provisioning.incidents import server_incident_open
 from provisioning.models import Incident
 from tests.admin_helpers import staff_user
 from tests.factories import ServerFactory
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def incident(settings):
     settings.ALERT_EMAILS = ["ops@example.net"]
     server = ServerFactory(name="Down")
-    server_incident_update(server, "unreachable: Cannot connect to the panel")
+    server_incident_open(server, "unreachable: Cannot connect to the panel", timezone.now())
     return Incident.objects.get()
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from provisioning.dashboard import SECTIONS, dashboard_sections
-from provisioning.incidents import server_incident_update
+from provisioning.incidents import server_incident_open
 from provisioning.models import Attempt, PanelCall, Server
 from tests.admin_helpers import staff_user
 from tests.factories import OperationFactory, ServerFactory, ServiceFactory
@@ -176,7 +176,7 @@ def test_each_server_shows_its_failed_attempts_and_median_panel_time_over_24_hou
 def test_open_incidents_are_counted_by_kind_with_a_link(admin_client):
     assert section("Open incidents").rows == []
     server = ServerFactory(name="Down")
-    server_incident_update(server, "unreachable: Cannot connect to the panel")
+    server_incident_open(server, "unreachable: Cannot connect to the panel", timezone.now())
     [row] = section("Open incidents").rows
     assert (row.label, row.value, row.alert) == (
         "Server unreachable, locked out or paused",

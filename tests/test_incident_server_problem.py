@@ -1,19 +1,13 @@
-"""A server unreachable, locked out or paused is one incident per server: opened by the
-attempt that meets it, silent while it lasts, resolved by the next successful call."""
+"""A server unreachable, locking the bridge out or refusing its login is one incident per
+server: opened by the attempt that meets it, silent while it lasts, resolved by the next
+successful call."""
 
 import socket
-from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
 from provisioning.alerts import alerts_deliver
-from provisioning.incidents import (
-    operation_incidents_update,
-    server_incident_update,
-    server_problem_of,
-)
 from provisioning.models import Incident
 from provisioning.worker import operation_run
 from tests.factories import RESELLER, RESELLER_PASSWORD, ServiceFactory
@@ -97,30 +91,15 @@ def test_a_refusal_about_an_account_is_no_server_problem(service, panel):
     service.product.save()
     assert run_create(service) == "failed"
     assert not Incident.objects.filter(kind="server-problem").exists()
-    assert (
-        server_problem_of("KaziWhmcs: Unable to suspend the 'a.example' customer account: x")
-        is None
-    )
-    assert server_problem_of("Not a KaziWhmcs answer (HTTP 502): '<html>'").startswith(
-        "unreachable"
-    )
 
 
-def test_a_pause_is_opened_and_lifted_by_the_pause_not_by_one_lucky_call(service, panel, alerting):
-    server = service.server
-    server_incident_update(server, "paused for 15 minutes: the panel keeps failing")
-    server_incident_update(server, "paused for 15 minutes: the panel keeps failing")
-    incident = Incident.objects.get()
-    assert incident.title == f"Server {server}: paused for 15 minutes: the panel keeps failing"
-    assert incident.occurrences == 2 and alerts_deliver() == 2
-
-    op = queued("TerminateAccount", service, source="admin")
-    op.server.paused_until = timezone.now() + timedelta(minutes=10)  # the pause's field
-    operation_incidents_update(op, "succeeded")
-    incident.refresh_from_db()
-    assert incident.is_open, "a success while paused does not end the pause"
-
-    server_incident_update(server, None)
-    incident.refresh_from_db()
-    assert incident.resolution == "the server answers again"
-    assert alerts_deliver() == 2 and len(mail.outbox) == 2
+def test_a_proxy_saying_the_panel_is_down_opens_it_an_answer_of_another_kind_does_not(
+    service, panel
+):
+    panel.state.add_fault("garbage", status=200, count=1)
+    assert run_create(service) == "retrying"
+    assert not Incident.objects.filter(kind="server-problem").exists()
+    panel.state.add_fault("garbage", status=502)
+    assert run_create(ServiceFactory(server=service.server)) == "retrying"
+    detail = Incident.objects.get(kind="server-problem").detail
+    assert detail.startswith("unreachable: Not a KaziWhmcs answer (HTTP 502)")

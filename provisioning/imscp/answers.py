@@ -77,7 +77,10 @@ def answer_check(action: str, status: int, body: str, *, login_only: bool = Fals
     if status >= 500 and text.startswith("An unexpected error occurred"):
         raise PanelTransientError(text, outcome_unknown=unknown)
     raise PanelTransientError(
-        f"Not a KaziWhmcs answer (HTTP {status}): {text[:200]!r}", outcome_unknown=unknown
+        f"Not a KaziWhmcs answer (HTTP {status}): {text[:200]!r}",
+        outcome_unknown=unknown,
+        # A proxy in front of the panel saying that the panel is down or too slow.
+        unreachable=status in (502, 503, 504),
     )
 
 

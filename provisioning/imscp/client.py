@@ -160,10 +160,11 @@ def _post(target: PanelTarget, action: str, fields: dict[str, str]) -> requests.
         raise PanelTransientError(
             f"The panel did not answer within {settings.PANEL_READ_TIMEOUT:g} s",
             outcome_unknown=True,
+            unreachable=True,
         ) from None
     except requests.RequestException as exc:
         raise PanelTransientError(
-            f"Request to the panel failed: {_reason(exc)}", outcome_unknown=True
+            f"Request to the panel failed: {_reason(exc)}", outcome_unknown=True, unreachable=True
         ) from None
     try:
         answer_check("login", response.status_code, response.text, login_only=True)
