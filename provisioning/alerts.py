@@ -106,7 +106,7 @@ def _post_webhook(subject: str, body: str) -> None:
 _SENDERS = {Alert.Channel.MAIL: _send_mail, Alert.Channel.WEBHOOK: _post_webhook}
 
 
-def _error_text(channel: str, exc: Exception) -> str:
+def _error_text(exc: Exception) -> str:
     if isinstance(exc, requests.RequestException):
         # Their messages carry the URL, and a chat webhook's URL is its secret.
         return f"{type(exc).__name__} posting to the alert webhook"
@@ -120,9 +120,9 @@ def _delay(attempts: int) -> timedelta:
 def _claim(alert: Alert, now: datetime) -> bool:
     """Take the alert with one conditional UPDATE, so two workers never both send it."""
     return bool(
-        Alert.objects.filter(pk=alert.pk, sent_at=None, next_attempt_at=alert.next_attempt_at)
-        .filter(next_attempt_at__lte=now)
-        .update(next_attempt_at=now + CLAIM)
+        Alert.objects.filter(
+            pk=alert.pk, sent_at=None, next_attempt_at=alert.next_attempt_at
+        ).update(next_attempt_at=now + CLAIM)
     )
 
 
@@ -144,7 +144,7 @@ def alerts_deliver(now: datetime | None = None) -> int:
             _SENDERS[alert.channel](*alert_text(alert.incident, alert.event))
         except Exception as exc:
             down.add(alert.channel)
-            error = _error_text(alert.channel, exc)
+            error = _error_text(exc)
             logger.warning("alert #%s by %s not sent: %s", alert.pk, alert.channel, error)
             Alert.objects.filter(pk=alert.pk).update(
                 attempts=F("attempts") + 1,

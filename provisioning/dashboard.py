@@ -16,6 +16,7 @@ from .debts import (
     accounts_left_behind_operations,
     suspensions_owed_operations,
 )
+from .incidents import open_incident_counts
 from .models import Attempt, Incident, Operation, Server, Service
 from .panel_access import server_pause_text
 from .panel_metrics import median_latency_by_server
@@ -142,9 +143,8 @@ def accounts_left_behind(now: datetime) -> Section:
     )
     count = left[0].total if left else 0
     section = Section("Accounts on a server the service left", empty="None.")
-    if count:
-        url = _changelist("operation", command__exact=Operation.Command.CREATE)
-        section.rows.append(Row("Accounts to clean up by hand", count, url, alert=True))
+    if count:  # each is linked below; no admin filter lists exactly these
+        section.rows.append(Row("Accounts to clean up by hand", count, alert=True))
     for op in left:
         made = "created" if op.state == State.SUCCEEDED else "maybe created (outcome unknown)"
         section.rows.append(
@@ -181,12 +181,7 @@ def last_reconciliation(now: datetime) -> Section:
 
 
 def open_incidents(now: datetime) -> Section:
-    counts = dict(
-        Incident.objects.filter(resolved_at=None)
-        .values_list("kind")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    counts = open_incident_counts()
     rows = [
         Row(label, counts[value], _changelist("incident", open="yes", kind__exact=value), True)
         for value, label in Incident.Kind.choices

@@ -21,6 +21,7 @@ from prometheus_client.core import (
 )
 
 from .debts import suspensions_owed_operations
+from .incidents import open_incident_counts
 from .models import Alert, Attempt, Incident, Operation, ReconcileReport, Server
 from .panel_metrics import BUCKETS, latency_histograms
 
@@ -157,18 +158,15 @@ class BridgeCollector:
             for drift in report.get("servers", []):
                 if not drift.get("error"):
                     last.setdefault(str(drift.get("server_id")), finished_at)
+            if len(last) >= len(servers):
+                break  # every server seen: the older reports are not decoded
         for labels in servers.values():
             if labels[1] in last:
                 gauge.add_metric(labels, (self.now - last[labels[1]]).total_seconds())
         return gauge
 
     def _incidents_and_alerts(self):
-        counts = dict(
-            Incident.objects.filter(resolved_at=None)
-            .values_list("kind")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
+        counts = open_incident_counts()
         incidents = _gauge("kaziwhmcs_incidents_open", "Open incidents by kind.", ["kind"])
         for kind in Incident.Kind.values:
             incidents.add_metric([kind], counts.get(kind, 0))

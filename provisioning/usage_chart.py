@@ -57,14 +57,6 @@ class HistoryDay:
     disk: int | None
     bw: int | None
 
-    @property
-    def disk_text(self) -> str:
-        return "" if self.disk is None else size_text(self.disk)
-
-    @property
-    def bw_text(self) -> str:
-        return "" if self.bw is None else size_text(self.bw)
-
 
 def history_days(samples: dict[date, tuple[int, int]], today: date) -> list[HistoryDay]:
     """The last HISTORY_DAYS days, oldest first; a day without a sample has None."""

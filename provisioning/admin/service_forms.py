@@ -24,7 +24,7 @@ class ServiceForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._kept_password = self.instance.password  # see ServerForm
+        self._kept_password = self.instance.password  # as ServerForm (admin/servers.py)
 
     def clean_domain(self) -> str:
         try:
