@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
@@ -21,12 +20,6 @@ SERVER_ID = "1"
 def php():
     system_requirement("php-cli", shutil.which("php") is not None)
     return shutil.which("php")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def run_scenario(php, tmp_path, scenario, panel, bridge_url, worker=None, **env) -> dict:

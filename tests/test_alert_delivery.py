@@ -1,7 +1,6 @@
 """Alerts leave through the worker: a channel that is down delays them and fails nothing,
 and a real qcluster sends them after the attempt that opened the incident."""
 
-import socket
 from datetime import timedelta
 
 import pytest
@@ -14,13 +13,8 @@ from provisioning.models import Alert, Incident, Operation
 from provisioning.worker import operation_run
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
+from tests.ports import free_port
 from tests.worker_fixtures import Worker, wait_until
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def refused_create(server) -> Operation:
@@ -35,7 +29,7 @@ def test_a_mail_server_that_is_down_delays_the_alert_and_fails_nothing(
     server, panel, alerting, settings
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port()
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
     settings.EMAIL_HOST_PASSWORD = "smtp-secret-pass"
     op = refused_create(server)
     assert operation_run(op.pk) == "failed"

@@ -2,8 +2,6 @@
 server: opened by the attempt that meets it, silent while it lasts, resolved by the next
 successful call."""
 
-import socket
-
 import pytest
 from django.core import mail
 
@@ -12,14 +10,9 @@ from provisioning.models import Incident
 from provisioning.worker import operation_run
 from tests.factories import RESELLER, RESELLER_PASSWORD, ServiceFactory
 from tests.operation_requests import queued
+from tests.ports import free_port
 
 pytestmark = pytest.mark.django_db
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -36,7 +29,7 @@ def test_an_unreachable_server_opens_an_incident_once_and_the_next_success_resol
     service, panel, alerting
 ):
     server = service.server
-    server.hostname = f"127.0.0.1:{closed_port()}"
+    server.hostname = f"127.0.0.1:{free_port()}"
     server.save()
     assert run_create(service) == "retrying"
     incident = Incident.objects.get()

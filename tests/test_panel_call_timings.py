@@ -1,8 +1,6 @@
 """Every HTTP call to a panel is timed through the client's observer hook and recorded
 per server and action; an observer that fails never fails the call."""
 
-import socket
-
 import pytest
 
 from provisioning.imscp import client as panel_client
@@ -12,6 +10,7 @@ from provisioning.panel_metrics import panel_call_record, panel_calls_held, pane
 from provisioning.worker import operation_run
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
+from tests.ports import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -49,9 +48,7 @@ def test_calls_held_by_an_attempt_are_written_with_its_outcome_or_at_its_end(ser
 
 
 def test_a_call_that_gets_no_answer_is_recorded_as_unanswered(server):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        server.hostname = f"127.0.0.1:{sock.getsockname()[1]}"
+    server.hostname = f"127.0.0.1:{free_port()}"
     with pytest.raises(PanelTransientError):
         panel_client.connection_test(panel_client.PanelTarget.for_server(server))
     call = PanelCall.objects.get()

@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -12,16 +11,11 @@ from pathlib import Path
 import requests
 
 from provisioning.signing import webhook_headers
+from tests.ports import free_port
 from tests.webhook_client import command_body
 from tests.worker_fixtures import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_rundemo_serves_admin_worker_and_panel_until_interrupted(tmp_path):

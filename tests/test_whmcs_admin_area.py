@@ -7,7 +7,8 @@ import requests
 
 from provisioning.models import Operation
 from provisioning.plan_changes import plan_changes_owed
-from tests.php_runner import free_port, run_scenario
+from tests.php_runner import run_scenario
+from tests.ports import free_port
 
 
 @pytest.mark.e2e

@@ -10,7 +10,8 @@ import pytest
 
 from provisioning.models import Operation, WebhookEvent
 from provisioning.signing import client_area_verify
-from tests.php_runner import MODULE_DIR, RUNNER, free_port, run_scenario
+from tests.php_runner import MODULE_DIR, RUNNER, run_scenario
+from tests.ports import free_port
 
 
 def test_every_php_file_is_valid_syntax(php):
