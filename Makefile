@@ -32,4 +32,4 @@ bench: $(VENV)/.installed
 
 # The README's pictures (docs/images/), taken by the browser tests from the demo data.
 screenshots: $(VENV)/.installed
-	KAZI_DOCS_SCREENSHOTS=1 $(PY) -m pytest tests/test_first_impression_browser.py -q
+	KAZI_DOCS_SCREENSHOTS=1 $(PY) -m pytest tests/devtools/test_first_impression_browser.py -q

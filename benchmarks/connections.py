@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args(argv)
     client_configure()
-    from provisioning.imscp import client
+    from provisioning.panels.imscp import client
 
     per_round = max(1, args.calls // args.rounds)
     with emulator_process(bench_env()) as panel_url:

@@ -17,7 +17,7 @@ def client_configure() -> None:
 
 
 def panel_target(url: str):
-    from provisioning.imscp.client import PanelTarget
+    from provisioning.panels.imscp.client import PanelTarget
 
     return PanelTarget(
         base_url=url,

@@ -28,7 +28,7 @@ from .servers import (
 
 
 def direct_run(panel_url: str, n: int, run: str) -> tuple[float, int]:
-    from provisioning.imscp import client
+    from provisioning.panels.imscp import client
 
     target = panel_target(panel_url)
 

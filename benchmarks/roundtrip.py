@@ -78,7 +78,7 @@ def module_pairs(bridge: Bridge, params: dict, pairs: int) -> tuple[list[float],
 
 
 def direct_pairs(target, domain: str, pairs: int) -> tuple[list[float], list[str]]:
-    from provisioning.imscp import client
+    from provisioning.panels.imscp import client
 
     seconds, results = [], []
     for _ in range(pairs):
@@ -195,7 +195,7 @@ def setup_run(setup: str, panel_url: str, args) -> bool:
     emulator_seed(panel_url)
     panel_delay(panel_url, FAST)
     target = panel_target(panel_url)
-    from provisioning.imscp import client
+    from provisioning.panels.imscp import client
 
     direct_domain = f"direct-{run}.example.test"
     client.create(

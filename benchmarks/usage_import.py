@@ -77,7 +77,7 @@ def _maintain() -> None:
 def _answer(server) -> tuple[int, str, float]:
     """The panel's usageupdate answer (status, body) and the seconds it took to get it:
     the emulator building and gzipping the list in its own process, the panel's time."""
-    from provisioning.imscp import client
+    from provisioning.panels.imscp import client
 
     start = time.perf_counter()
     status, text = client.usage_answer(client.PanelTarget.for_server(server))
@@ -89,8 +89,8 @@ def bulk_import(server, answer: tuple[int, str, float]) -> tuple[float, float, i
     write it. (seconds to parse, seconds to write, services written)."""
     from django.utils import timezone
 
-    from provisioning.imscp.answers import usage_parse
-    from provisioning.usage import usage_entries_json, usage_import
+    from provisioning.panels.imscp.answers import usage_parse
+    from provisioning.panels.usage import usage_entries_json, usage_import
 
     start = time.perf_counter()
     rows = usage_entries_json(server, usage_parse(answer[0], answer[1]))
@@ -106,8 +106,8 @@ def bulk_peak_mb_and_writes(server, answer) -> tuple[float, int]:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from provisioning.imscp.answers import usage_parse
-    from provisioning.usage import usage_entries_json, usage_import
+    from provisioning.panels.imscp.answers import usage_parse
+    from provisioning.panels.usage import usage_entries_json, usage_import
 
     gc.collect()
     tracemalloc.start()
@@ -129,8 +129,8 @@ def per_row_import(server, answer, limit: int, samples: bool) -> tuple[float, fl
     from django.utils import timezone
 
     from provisioning.domains import domain_ascii
-    from provisioning.imscp.answers import usage_parse
     from provisioning.models import Service, UsageSample
+    from provisioning.panels.imscp.answers import usage_parse
 
     start = time.perf_counter()
     entries = usage_parse(answer[0], answer[1])

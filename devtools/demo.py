@@ -12,6 +12,8 @@ import requests
 from django.db import transaction
 from django.utils import timezone
 
+from provisioning.admin.service_actions import server_usage_import
+from provisioning.clientarea.chart import HISTORY_DAYS
 from provisioning.domains import domain_normalize
 from provisioning.models import (
     Attempt,
@@ -23,9 +25,7 @@ from provisioning.models import (
     Service,
 )
 from provisioning.models import UsageSample as Sample
-from provisioning.reconcile import reconcile_run
-from provisioning.service_actions import server_usage_import
-from provisioning.usage_chart import HISTORY_DAYS
+from provisioning.operations.reconcile import reconcile_run
 
 from .demo_accounts import (
     DEMO_ACCOUNTS,

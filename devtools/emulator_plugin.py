@@ -3,7 +3,7 @@ the actions, their texts and their check order, as the shared protocol notes des
 
 import re
 
-from provisioning.imscp import phpserial
+from provisioning.panels.imscp import phpserial
 
 from .emulator_names import clean_input, domain_forms, to_ascii, to_unicode
 from .emulator_state import Customer, PanelState, Reseller

@@ -22,10 +22,10 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from django_q.models import Schedule
 
-from provisioning.debts import accounts_left_behind
 from provisioning.models import Attempt, Operation, Service
+from provisioning.operations.debts import accounts_left_behind
+from provisioning.operations.sweep import operations_sweep
 from provisioning.signing import webhook_headers
-from provisioning.sweep import operations_sweep
 
 from .emulator import Emulator
 from .qcluster_process import QclusterProcess

@@ -240,7 +240,7 @@ OPERATION_RETRY_BASE_SECONDS = env.float("OPERATION_RETRY_BASE_SECONDS", default
 # The most panel calls one attempt makes: a create met by "already exists" lists the
 # reseller's accounts, logs in as the customer, and, that login refused, logs in as the
 # reseller in its session to clear it (a suspend of an account the bridge did not create:
-# list, customer login, suspend). Counted by tests/test_worker_lost.py.
+# list, customer login, suspend). Counted by tests/operations/test_worker_lost.py.
 PANEL_CALLS_PER_ATTEMPT = 4
 # Q_TIMEOUT covers the worst attempt, each call up to both panel timeouts. A worker that
 # dies is noticed after Q_TIMEOUT (+ a margin) by the sweep; the ORM broker redelivers its

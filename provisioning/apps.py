@@ -6,7 +6,8 @@ class ProvisioningConfig(AppConfig):
     verbose_name = "Provisioning"
 
     def ready(self) -> None:
-        from . import panel_metrics, schedules
+        from . import schedules
+        from .panels import timings
 
         schedules.connect(self)
-        panel_metrics.observer_register()
+        timings.observer_register()

@@ -41,7 +41,7 @@ class Server(models.Model):
         editable=False,
         help_text="False once the panel answered that it cannot report usage.",
     )
-    # The panel's brute-force protection (see provisioning/panel_access.py).
+    # The panel's brute-force protection (see provisioning/panels/access.py).
     login_debt = EncryptedTextField(
         blank=True,
         editable=False,

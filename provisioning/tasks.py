@@ -2,8 +2,10 @@
 
 from django.utils import timezone
 
-from . import alerts, incidents, operations, panel_metrics, sweep, worker
 from .models import Operation, Server
+from .monitoring import alerts, incidents
+from .operations import accepting, sweep, worker
+from .panels import timings
 
 
 def operation_run(operation_id: int) -> str | None:
@@ -18,7 +20,7 @@ def usage_update_all() -> int:
     """The daily usage import: one UsageUpdate per active server."""
     count = 0
     for server in Server.objects.filter(active=True):
-        _, created = operations.operation_request(
+        _, created = accepting.operation_request(
             Operation.Command.USAGE_UPDATE,
             server=server,
             source=Operation.Source.SCHEDULE,
@@ -30,7 +32,7 @@ def usage_update_all() -> int:
 
 def reconcile_report() -> int:
     """The daily reconciliation, in report mode (nothing queued): the dashboard shows it."""
-    from .reconcile import reconcile_run
+    from .operations.reconcile import reconcile_run
 
     report = reconcile_run(requested_by=f"daily reconciliation {timezone.now():%Y-%m-%d}")
     return report.pk
@@ -44,5 +46,5 @@ def monitoring_sweep() -> int:
     """Every minute: suspensions owed long enough become incidents, alerts a failed
     channel delayed go out, and old panel call timings are folded into the totals."""
     incidents.suspension_incidents_check()
-    panel_metrics.panel_calls_fold()
+    timings.panel_calls_fold()
     return alerts.alerts_deliver()

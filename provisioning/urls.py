@@ -1,6 +1,9 @@
 from django.urls import path
 
-from . import clientarea, health, metrics, webhooks, whmcs_views
+from .clientarea import views as clientarea
+from .monitoring import health, metrics
+from .whmcs import views as whmcs_views
+from .whmcs import webhooks
 
 app_name = "provisioning"
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from devtools.demo import demo_bridge_seed, demo_catch_up, demo_panel_seed, demo_server
 from devtools.emulator import seed_demo
-from provisioning.worker import operation_run
+from provisioning.operations.worker import operation_run
 
 
 @pytest.fixture

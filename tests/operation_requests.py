@@ -1,7 +1,7 @@
 """Queueing a command the way webhooks and admin actions do (tests' shortcut)."""
 
 from provisioning.models import Operation
-from provisioning.operations import operation_request
+from provisioning.operations.accepting import operation_request
 
 
 def queued(command: str, service, source: str = "webhook", **kwargs) -> Operation:

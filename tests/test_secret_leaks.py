@@ -14,9 +14,9 @@ from django.db import connection
 from django.test import Client
 from django.views.debug import ExceptionReporter
 
-from provisioning import intake
 from provisioning.models import Attempt, Operation, WebhookEvent
-from provisioning.worker import operation_run
+from provisioning.operations.worker import operation_run
+from provisioning.whmcs import intake
 from tests.factories import RESELLER_PASSWORD
 from tests.webhook_client import command_body, get_status, post_webhook, signed_headers
 

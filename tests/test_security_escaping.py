@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from provisioning.models import Operation
-from provisioning.panel_login import panel_login_response
+from provisioning.panels.login_page import panel_login_response
 from tests.factories import ClientFactory, OperationFactory, ServerFactory, ServiceFactory
 
 PAYLOADS = [

@@ -5,9 +5,9 @@ import pytest
 from django.test import Client, RequestFactory, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from provisioning.panel_login import panel_login_response
+from provisioning.panels.login_page import panel_login_response
 from provisioning.security_headers import ContentSecurityPolicyMiddleware
-from provisioning.webhooks import webhook_receive
+from provisioning.whmcs.webhooks import webhook_receive
 from tests.factories import ServerFactory
 
 

@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from ..models import Attempt, Operation
-from ..plan_changes import plan_change_mark_done
+from ..operations.plan_changes import plan_change_mark_done
 from ..redaction import redact_mapping
-from ..service_actions import operations_retry
 from .display import badge
 from .permissions import ReadOnly, who
+from .service_actions import operations_retry
 
 
 class AttemptInline(ReadOnly, admin.TabularInline):

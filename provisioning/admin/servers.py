@@ -12,15 +12,15 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
-from ..account_lists import NoTrustedList, account_entries
-from ..account_sync import ImportProblem, account_sync_report, accounts_import
-from ..imscp.client import panel_base_url
-from ..imscp.errors import PanelError
 from ..models import Client, Operation, Product, Server, Service
-from ..panel_access import server_pause_text
-from ..panel_login import panel_login_record, panel_login_response
-from ..service_actions import server_connection_test, server_usage_import
+from ..panels.access import server_pause_text
+from ..panels.account_lists import NoTrustedList, account_entries
+from ..panels.account_sync import ImportProblem, account_sync_report, accounts_import
+from ..panels.imscp.client import panel_base_url
+from ..panels.imscp.errors import PanelError
+from ..panels.login_page import panel_login_record, panel_login_response
 from .permissions import require_permission, who
+from .service_actions import server_connection_test, server_usage_import
 
 Status = Service.Status
 

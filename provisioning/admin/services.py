@@ -12,19 +12,19 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
-from ..debts import suspensions_owed_operations
-from ..imscp.client import panel_base_url
 from ..models import Operation, Service
-from ..panel_login import panel_login_record, panel_login_response
-from ..service_actions import (
-    services_command,
-    services_ownership_confirm,
-    services_usage_refresh,
-)
+from ..operations.debts import suspensions_owed_operations
+from ..panels.imscp.client import panel_base_url
+from ..panels.login_page import panel_login_record, panel_login_response
 from ..signing import client_area_query
 from ..templatetags.domain_wrap import domain_wrap
 from .display import badge, usage_bar
 from .permissions import ReadOnly, require_permission, who
+from .service_actions import (
+    services_command,
+    services_ownership_confirm,
+    services_usage_refresh,
+)
 from .service_forms import ChangePasswordForm, ServiceForm
 
 Command = Operation.Command

@@ -17,7 +17,7 @@ from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
 from django_q.models import OrmQ
 
-from ..worker_heartbeat import heartbeat_from_stat
+from ..monitoring.heartbeat import heartbeat_from_stat
 from .lean_rows import row_insert
 from .queue_bell import QueueBell, queue_bell_ring
 

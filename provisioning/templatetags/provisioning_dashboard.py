@@ -1,9 +1,9 @@
-"""`{% dashboard_sections as sections %}` for the admin index (see provisioning.dashboard)."""
+"""`{% dashboard_sections as sections %}` for the admin index (see provisioning.admin.dashboard)."""
 
 from django import template
 
-from ..dashboard import Section
-from ..dashboard import dashboard_sections as build_sections
+from ..admin.dashboard import Section
+from ..admin.dashboard import dashboard_sections as build_sections
 
 register = template.Library()
 

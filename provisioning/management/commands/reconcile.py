@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from provisioning.reconcile import reconcile_run
+from ...operations.reconcile import reconcile_run
 
 BAR_WIDTH = 30
 

@@ -4,7 +4,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from provisioning.fields import EncryptedTextField
+from ...fields import EncryptedTextField
 
 
 def encrypted_fields() -> list[tuple[type, list[str]]]:

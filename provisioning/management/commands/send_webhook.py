@@ -7,8 +7,8 @@ import uuid
 import requests
 from django.core.management.base import BaseCommand, CommandError
 
-from provisioning.models import Operation
-from provisioning.signing import webhook_headers
+from ...models import Operation
+from ...signing import webhook_headers
 
 COMMANDS = [str(command) for command in Operation.WEBHOOK_COMMANDS]
 

@@ -1,0 +1,192 @@
+"""Usage as the client reads it: figures, bars of the limit, and the daily history as SVG.
+
+Sizes are written by provisioning.sizes (decimal units, limits converted from the
+panel's MiB). The SVG is drawn here, on the server, with presentation attributes only
+(no inline style), so the page's Content-Security-Policy needs no 'unsafe-inline'."""
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from ..sizes import limit_text, size_text, unit_for, usage_percent
+
+HISTORY_DAYS = 30
+NO_HISTORY = (
+    "No usage has been recorded yet: the figures are imported from the control panel once a day."
+)
+
+
+@dataclass(frozen=True)
+class UsageMeter:
+    label: str
+    measured: bool
+    used_text: str = ""
+    limit_text: str = ""
+    percent: int | None = None
+    level: str = "ok"  # ok, high, full: the bar's colour
+
+    @property
+    def bar_width(self) -> int:
+        return min(self.percent or 0, 100)
+
+    @property
+    def summary(self) -> str:
+        if not self.measured:
+            return f"{self.label}: not measured yet"
+        if self.percent is None:
+            return f"{self.label}: {self.used_text} used, {self.limit_text}"
+        return f"{self.label}: {self.used_text} of {self.limit_text} ({self.percent}%)"
+
+
+def usage_meter(label: str, used_mb: int | None, limit_mib: int | None) -> UsageMeter:
+    if used_mb is None or limit_mib is None:
+        return UsageMeter(label, measured=False)
+    percent = usage_percent(used_mb, limit_mib)
+    if percent is None:
+        return UsageMeter(label, True, size_text(used_mb), limit_text(limit_mib))
+    level = "full" if percent >= 100 else "high" if percent >= 80 else "ok"
+    return UsageMeter(label, True, size_text(used_mb), limit_text(limit_mib), percent, level)
+
+
+@dataclass(frozen=True)
+class HistoryDay:
+    day: date
+    disk: int | None
+    bw: int | None
+
+
+def history_days(samples: dict[date, tuple[int, int]], today: date) -> list[HistoryDay]:
+    """The last HISTORY_DAYS days, oldest first; a day without a sample has None."""
+    days = [today - timedelta(days=n) for n in range(HISTORY_DAYS - 1, -1, -1)]
+    return [HistoryDay(d, *samples.get(d, (None, None))) for d in days]
+
+
+def day_text(day: date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def _nice_step(raw: float) -> float:
+    """The smallest of 1, 2, 5 × 10^n at or above raw."""
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for step in (1, 2, 5, 10):
+        if step * magnitude >= raw * (1 - 1e-9):
+            return step * magnitude
+    return 10 * magnitude
+
+
+def axis_ticks(highest_mb: float, intervals: int = 4) -> list[tuple[float, str]]:
+    """(value in MB, label) from 0 up to the first tick at or above the highest figure.
+
+    Steps of 1, 2 or 5 × 10^n MB, at most `intervals` of them, labelled in the one unit
+    that suits the top tick (kB, MB, GB or TB) with as many decimals as the step needs:
+    two labels never read the same."""
+    if highest_mb <= 0:
+        raise ValueError("an axis needs a figure above 0")
+    step = _nice_step(highest_mb / intervals)
+    count = max(1, math.ceil(highest_mb / step - 1e-9))
+    unit, factor = unit_for(step * count)
+    decimals = max(0, -math.floor(math.log10(step / factor) + 1e-9))
+    ticks = [(0.0, "0")]
+    for n in range(1, count + 1):
+        ticks.append((n * step, f"{n * step / factor:,.{decimals}f} {unit}"))
+    return ticks
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}"
+
+
+WIDTH, HEIGHT = 420, 190
+LEFT, RIGHT, TOP, BOTTOM = 60, 22, 10, 28
+
+
+def history_chart_svg(
+    chart_id: str, title: str, values: list[tuple[date, int | None]], color: str
+) -> SafeString:
+    """A bar per day; a missing day is a gap. Accessible as one image with a description
+    (the page also offers the figures as a table). Only for a history with a figure above
+    0: see `history_chart_empty` for the others."""
+    measured = [v for _, v in values if v is not None]
+    ticks = axis_ticks(max(measured, default=0))
+    top = ticks[-1][0]
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    slot = plot_w / len(values)
+    parts = []
+    for value, label in ticks:
+        y = TOP + plot_h * (1 - value / top)
+        parts.append(
+            format_html(
+                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#d0d7de" '
+                'stroke-width="1"/>'
+                '<text class="tick" x="{}" y="{}" text-anchor="end" '
+                'dominant-baseline="middle" font-size="13" fill="#4b5563">{}</text>',
+                LEFT,
+                _num(y),
+                WIDTH - RIGHT,
+                _num(y),
+                LEFT - 8,
+                _num(y),
+                label,
+            )
+        )
+    for index, (day, value) in enumerate(values):
+        x = LEFT + index * slot
+        if value is not None:
+            height = plot_h * value / top
+            parts.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" rx="2" '
+                    'fill="{}"><title>{}: {}</title></rect>',
+                    _num(x + slot * 0.15),
+                    _num(TOP + plot_h - height),
+                    _num(slot * 0.7),
+                    _num(max(height, 1)),
+                    color,
+                    day_text(day),
+                    size_text(value),
+                )
+            )
+        if (len(values) - 1 - index) % 7 == 0:
+            parts.append(
+                format_html(
+                    '<text x="{}" y="{}" text-anchor="middle" font-size="13" '
+                    'fill="#4b5563">{}</text>',
+                    _num(x + slot / 2),
+                    HEIGHT - 8,
+                    day_text(day),
+                )
+            )
+    first, last = values[0][0], values[-1][0]
+    description = (
+        f"{title} per day from {day_text(first)} to {day_text(last)}; "
+        f"lowest {size_text(min(measured))}, highest {size_text(max(measured))}."
+    )
+    head = format_html(
+        '<svg class="history-chart" viewBox="0 0 {} {}" role="img" '
+        'aria-labelledby="{}-title {}-desc" xmlns="http://www.w3.org/2000/svg" '
+        'font-family="system-ui, sans-serif">'
+        '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>',
+        WIDTH,
+        HEIGHT,
+        chart_id,
+        chart_id,
+        chart_id,
+        title,
+        chart_id,
+        description,
+    )
+    return mark_safe(head + "".join(parts) + "</svg>")  # noqa: S308 - every part escaped above
+
+
+def history_chart_empty(title: str, values: list[tuple[date, int | None]]) -> str:
+    """What stands in place of a chart that would draw nothing but zeros, or "" when
+    there is something to draw."""
+    measured = [v for _, v in values if v is not None]
+    if not measured:
+        return NO_HISTORY
+    if max(measured) == 0:
+        return f"No {title.lower()} used in these {len(values)} days (0 MB on every day recorded)."
+    return ""

@@ -1,0 +1,1 @@
+"""For operators: incidents, alerts, metrics, health, the worker heartbeat."""

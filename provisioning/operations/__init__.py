@@ -1,0 +1,1 @@
+"""The journal of operations: accept, order, run, and what is still owed."""

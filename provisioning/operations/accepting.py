@@ -1,0 +1,107 @@
+"""Accepting a command: an Operation in the journal, or the one already doing it.
+
+Webhooks (through intake), admin actions and schedules all go through
+`operation_request` (a ChangePackage, which the bridge cannot carry out, is recorded by
+plan_changes.py); the worker (worker.py) runs what it queues."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..db.lean_rows import row_insert
+from ..models import Operation, Server, Service
+from .joining import existing_for_service, request_summary
+from .queueing import operation_enqueue_on_commit
+from .superseding import operations_supersede, operations_supersede_moved
+
+Command = Operation.Command
+State = Operation.State
+
+
+def operation_request(
+    command: str,
+    *,
+    server: Server,
+    service: Service | None = None,
+    secret: str = "",
+    source: str,
+    requested_by: str = "",
+    now: datetime | None = None,
+    service_locked: bool = False,
+    service_created: bool = False,
+    reason: str = "",
+) -> tuple[Operation, bool]:
+    """Queue `command`, or return the operation already doing or having done it.
+
+    Returns (operation, created). A command of the same kind still in flight for the same
+    service (or server) is joined; one whose effect is already in place (or will be, once
+    the pending operations ran) is answered by the operation that carries it.
+
+    `service_locked`: the caller's transaction already holds the service row (selected
+    for update, or inserted) and `service` is current, so it is not read again.
+    `service_created`: the caller inserted the service in its transaction (it has no
+    operations yet). `reason`: why, as WHMCS gave it (a suspension's reason), journaled."""
+    now = now or timezone.now()
+    # No savepoint inside a caller's transaction: nothing here fails in part, and an
+    # error fails the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
+        if service is not None:
+            if not service_locked:
+                # Serializes concurrent requests for one service (PostgreSQL; SQLite is
+                # serial).
+                service = (
+                    Service.objects.select_for_update()
+                    .select_related("client", "product")
+                    .get(pk=service.pk)
+                )
+            existing = (
+                None
+                if service_created
+                else existing_for_service(
+                    command, server, service, secret, now, source, requested_by
+                )
+            )
+        else:
+            existing = (
+                Operation.objects.filter(
+                    server=server, service=None, command=command, state__in=Operation.UNFINISHED
+                )
+                .order_by("-id")
+                .first()
+            )
+        if existing is not None:
+            return existing, False
+        op = row_insert(
+            Operation(
+                command=command,
+                server=server,
+                service=service,
+                secret=secret,
+                source=source,
+                requested_by=requested_by,
+                request=request_summary(command, server, service, reason),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        if service is not None and not service_created:
+            operations_supersede_moved(op, now)
+        if command == Command.TERMINATE and service is not None:
+            operations_supersede(op, now)
+        operation_enqueue_on_commit(op.pk)
+        return op, True
+
+
+def operation_retry(op: Operation, *, source: str, requested_by: str) -> tuple[Operation, bool]:
+    """Ask again for what a failed operation wanted: a new journal entry, same rules."""
+    if op.state != State.FAILED:
+        raise ValueError(f"operation {op.pk} is {op.state}: only failed operations are retried")
+    return operation_request(
+        op.command,
+        server=op.server,
+        service=op.service,
+        secret=op.secret,
+        source=source,
+        requested_by=f"{requested_by} (retry of #{op.pk})",
+    )

@@ -1,0 +1,109 @@
+"""Whether a request for a service is already being carried out, or already in effect.
+
+A request is answered by an existing operation only when that operation acts on the same
+server: the same service asked for on another server (WHMCS's admin moved it) is new work
+for that server, never the old server's pending operation."""
+
+from datetime import datetime
+
+from ..models import Operation, Server, Service
+from ..redaction import MASK
+from .journal import journal_entry
+
+Command = Operation.Command
+State = Operation.State
+Status = Service.Status
+
+STATUS_AFTER = Operation.STATUS_AFTER
+
+
+def request_summary(
+    command: str, server: Server, service: Service | None, reason: str = ""
+) -> dict:
+    summary = {"server": server.host, "reseller": server.reseller_username}
+    if reason:
+        summary["reason"] = reason
+    if service is not None:
+        summary.update(
+            domain=service.domain, login=service.domain_ascii, serviceid=service.whmcs_id
+        )
+        if command == Command.CREATE:
+            summary.update(plan=service.product.plan_name, email=service.client.email)
+        if command in (Command.CREATE, Command.CHANGE_PASSWORD):
+            summary["password"] = MASK
+    return summary
+
+
+def existing_for_service(
+    command: str,
+    server: Server,
+    service: Service,
+    secret: str,
+    now: datetime,
+    source: str,
+    requested_by: str,
+) -> Operation | None:
+    """The operation that carries (or carried) this request on `server`, or None.
+
+    Call it with the service row locked: it reads the service's unfinished operations."""
+    unfinished = [
+        op
+        for op in service.operations.filter(state__in=Operation.UNFINISHED).order_by("id")
+        if op.server_id == server.pk
+    ]
+    if command == Command.CHANGE_PASSWORD:
+        pending = [op for op in unfinished if op.command == command]
+        if pending:
+            return pending[-1] if pending[-1].secret == secret else None
+        if _on_panel_of(service, server) and service.password == secret and not unfinished:
+            return service.operations.filter(
+                server=server,
+                command__in=(Command.CHANGE_PASSWORD, Command.CREATE),
+                state=State.SUCCEEDED,
+            ).order_by("-id").first() or _record_in_effect(
+                command, server, service, now, source, requested_by
+            )
+        return None
+    pending = [op for op in unfinished if op.command in STATUS_AFTER]
+    if pending:
+        last = pending[-1]
+        if last.command == command:
+            return last
+        in_effect = STATUS_AFTER[last.command] == STATUS_AFTER[command] and (
+            command != Command.CREATE or any(op.command == Command.CREATE for op in pending)
+        )
+        return last if in_effect else None
+    if service.server_id != server.pk:
+        return None
+    in_effect = service.status == STATUS_AFTER[command] or (
+        command == Command.CREATE and service.status == Status.SUSPENDED
+    )
+    if command != Command.TERMINATE:
+        in_effect = in_effect and service.on_panel
+    if not in_effect:
+        return None
+    commands = [c for c, status in STATUS_AFTER.items() if status == service.status]
+    done = (
+        service.operations.filter(server=server, command__in=commands, state=State.SUCCEEDED)
+        .order_by("-id")
+        .first()
+    )
+    return done or _record_in_effect(command, server, service, now, source, requested_by)
+
+
+def _on_panel_of(service: Service, server: Server) -> bool:
+    return service.on_panel and service.server_id == server.pk
+
+
+def _record_in_effect(command, server, service, now, source, requested_by) -> Operation:
+    """A journal entry for a command whose effect was already in place (no panel call) on
+    `server`, the service's own."""
+    return journal_entry(
+        command,
+        server=server,
+        service=service,
+        source=source,
+        requested_by=requested_by,
+        request={**request_summary(command, server, service), "note": "already in effect"},
+        now=now,
+    )

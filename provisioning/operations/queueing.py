@@ -1,0 +1,46 @@
+"""Putting an operation's task on the queue: at once, or exactly when the transaction
+that journals it commits."""
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+
+from ..db.task_broker import broker, broker_in_database
+from ..models import Operation
+
+
+def operation_enqueue(operation_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task(
+        "provisioning.tasks.operation_run",
+        operation_id,
+        task_name=f"operation-{operation_id}",
+        group="operations",
+        broker=broker(),
+    )
+
+
+def operation_enqueue_on_commit(operation_id: int) -> None:
+    """Queue the operation's task so that it exists exactly when the transaction commits.
+
+    With the ORM broker on the bridge's own database, the task row is written in the
+    transaction itself: queued and journaled commit (or roll back) together, and SQLite
+    takes its single write lock once instead of twice. A broker outside the database
+    (Redis) is written after the commit, so that no worker can pick the task up before
+    the operation is visible; a task lost between the two is re-sent by the sweep."""
+    if broker_in_database():
+        operation_enqueue(operation_id)
+    else:
+        transaction.on_commit(lambda: operation_enqueue(operation_id))
+
+
+def earlier_unfinished() -> Exists:
+    """An unfinished operation of the same service accepted before: this one waits for it
+    (a service's operations run in the order they were accepted)."""
+    return Exists(
+        Operation.objects.filter(
+            service_id=OuterRef("service_id"),
+            state__in=Operation.UNFINISHED,
+            id__lt=OuterRef("id"),
+        )
+    )

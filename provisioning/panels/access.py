@@ -1,0 +1,146 @@
+"""How the bridge may reach a panel without locking itself out.
+
+The panel counts every login of the bridge's address, API calls included, and forgets a
+failed one only when a good login follows in the same panel session (protocol,
+"Brute-force protection"). Two facts about each server live on its row, shared by every
+worker and host:
+- `login_debt`: a panel session in which a login failed and no good login followed.
+  Every call is made in it until one gets in, which clears the panel's count.
+- `paused_until` / `pause_reason`: the panel locked the address out until then, or could
+  not be reached several calls in a row (`unreachable_in_row`). No operation calls before
+  that; afterwards one operation at a time probes, and the others follow once it got in."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..models import Operation, Server
+from .imscp.client import PanelTarget
+from .imscp.errors import PanelError, PanelLockedOut, PanelLoginRefused, PanelTransientError
+from .slots import panel_slot
+
+# Past the time the panel names: its clock and ours may differ by a second.
+LOCK_MARGIN = timedelta(seconds=2)
+# A panel that cannot be reached pauses its queue for a minute, doubling up to an hour.
+UNREACHABLE_PAUSE = timedelta(minutes=1)
+UNREACHABLE_PAUSE_MAX = timedelta(hours=1)
+
+
+@contextmanager
+def panel_access(server: Server, *, slot_held: bool = False) -> Iterator[PanelTarget]:
+    """The target to call the panel with; what the calls teach is recorded on the server.
+
+    An operation's worker has checked the server's pause and holds a slot (`slot_held`);
+    any other caller is refused while the server is paused and waits for a slot."""
+    if slot_held:
+        yield from _access(server)
+        return
+    if paused := server_pause_text(server):
+        raise PanelTransientError(paused)
+    with panel_slot(server, "the bridge"):
+        yield from _access(server)
+
+
+def server_pause_text(server: Server, now: datetime | None = None) -> str:
+    """Why the bridge does not call the panel now, or "" when it does."""
+    if server.paused_until is None or server.paused_until <= (now or timezone.now()):
+        return ""
+    return f"The bridge waits for the panel until {server.paused_until:%H:%M:%S} UTC: " + (
+        server.pause_reason
+    )
+
+
+def _access(server: Server) -> Iterator[PanelTarget]:
+    target = PanelTarget.for_server(server, session=server.login_debt)
+    try:
+        yield target
+    except PanelError as exc:
+        if exc.session:
+            _debt_record(server, exc.session)
+        if isinstance(exc, PanelLockedOut):
+            server_pause(server, timedelta(seconds=exc.seconds) + LOCK_MARGIN, exc.message)
+        elif isinstance(exc, PanelTransientError) and exc.unreachable:
+            _unreachable_record(server, exc.message)
+        elif not isinstance(exc, (PanelLoginRefused, PanelTransientError)):
+            _got_in(server, target.session)  # a refusal of the action: the login worked
+        raise
+    else:
+        _got_in(server, target.session)
+
+
+def _debt_record(server: Server, session: str) -> None:
+    Server.objects.filter(pk=server.pk).update(login_debt=session)
+    server.login_debt = session
+
+
+def _unreachable_record(server: Server, message: str) -> None:
+    """One more call that did not reach the panel; enough in a row pause its queue."""
+    Server.objects.filter(pk=server.pk).update(unreachable_in_row=F("unreachable_in_row") + 1)
+    in_row = Server.objects.values_list("unreachable_in_row", flat=True).get(pk=server.pk)
+    server.unreachable_in_row = in_row
+    beyond = in_row - settings.PANEL_PAUSE_AFTER_FAILURES
+    if beyond >= 0:
+        duration = min(UNREACHABLE_PAUSE * 2 ** min(beyond, 10), UNREACHABLE_PAUSE_MAX)
+        server_pause(server, duration, f"{in_row} calls in a row could not reach it: {message}")
+
+
+def _got_in(server: Server, session: str) -> None:
+    """A call got past the panel's login: the debt it was made in is paid, a pause over."""
+    if not session and server.paused_until is None and not server.unreachable_in_row:
+        return
+    with transaction.atomic():
+        row = (
+            Server.objects.select_for_update()
+            .only("login_debt", "paused_until", "pause_reason", "unreachable_in_row")
+            .get(pk=server.pk)
+        )
+        changed = ["unreachable_in_row"]
+        row.unreachable_in_row = 0
+        if session and row.login_debt == session:
+            row.login_debt = ""
+            changed.append("login_debt")
+        if row.paused_until is not None:
+            # The operations that waited for this probe may go now.
+            Operation.objects.filter(
+                server_id=server.pk,
+                state__in=(Operation.State.QUEUED, Operation.State.RETRYING),
+                next_attempt_at=row.paused_until,
+            ).update(next_attempt_at=timezone.now())
+            row.paused_until, row.pause_reason = None, ""
+            changed += ["paused_until", "pause_reason"]
+        row.save(update_fields=changed)
+    server.login_debt, server.paused_until, server.pause_reason = row.login_debt, None, ""
+    server.unreachable_in_row = 0
+
+
+def server_pause(server: Server, duration: timedelta, reason: str) -> datetime:
+    """No operation calls the panel for `duration` (the panel's latest word wins, and ends
+    a probe's turn); returns the end."""
+    until = timezone.now() + duration
+    Server.objects.filter(pk=server.pk).update(paused_until=until, pause_reason=reason)
+    server.paused_until, server.pause_reason = until, reason
+    return until
+
+
+def server_turn(server: Server, now: datetime) -> datetime | None:
+    """None if an operation may call the panel now, else when to come back.
+
+    After a pause, the first operation to ask becomes the probe: the pause is extended by
+    the longest an attempt can take, so that the others wait for its outcome."""
+    paused_until = server.paused_until
+    if paused_until is None:
+        return None
+    if paused_until > now:
+        return paused_until
+    probe_until = now + timedelta(seconds=settings.Q_CLUSTER["timeout"])
+    if Server.objects.filter(pk=server.pk, paused_until=paused_until).update(
+        paused_until=probe_until
+    ):
+        server.paused_until = probe_until
+        return None
+    return Server.objects.values_list("paused_until", flat=True).get(pk=server.pk)

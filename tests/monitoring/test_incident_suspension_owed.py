@@ -1,0 +1,65 @@
+"""A suspension owed for longer than ALERT_SUSPENSION_OWED_MINUTES is an incident:
+opened once by the minutely sweep, silent while owed, resolved once it is carried out."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+
+from provisioning.models import Incident
+from provisioning.monitoring.alerts import alerts_deliver
+from provisioning.monitoring.incidents import suspension_incidents_check
+from provisioning.operations.worker import operation_run
+from provisioning.tasks import monitoring_sweep
+from tests.operation_requests import queued
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owed(active_service, panel):
+    """A suspension the panel keeps answering 500 to: retrying, owed since now."""
+    panel.state.add_fault("http500", count=1)
+    op = queued("SuspendAccount", active_service)
+    assert operation_run(op.pk) == "retrying"
+    op.refresh_from_db()
+    return op
+
+
+def test_a_suspension_owed_for_less_than_the_setting_is_no_incident(owed, alerting):
+    with time_machine.travel(owed.created_at + timedelta(minutes=59)):
+        assert suspension_incidents_check() == (0, 0)
+    assert Incident.objects.count() == 0
+
+
+def test_a_suspension_owed_too_long_opens_one_incident_and_one_alert(owed, alerting, settings):
+    settings.ALERT_SUSPENSION_OWED_MINUTES = 30
+    with time_machine.travel(owed.created_at + timedelta(minutes=31)):
+        assert monitoring_sweep() == 2, "the sweep opens it and sends both alerts"
+    incident = Incident.objects.get()
+    assert (incident.kind, incident.service_id, incident.operation_id) == (
+        "suspension-owed",
+        owed.service_id,
+        owed.pk,
+    )
+    assert incident.title == "Suspension of shop.example.com owed for 31 minutes"
+    assert "retrying" in incident.detail and "An unexpected error occurred" in incident.detail
+    assert mail.outbox[0].subject == f"[kaziwhmcs] {incident.title}"
+    assert "Domain: shop.example.com" in alerting.texts[0]
+
+    with time_machine.travel(owed.created_at + timedelta(minutes=45)):
+        assert suspension_incidents_check() == (0, 0), "still owed: nothing new"
+        assert alerts_deliver() == 0
+
+
+def test_the_suspension_carried_out_resolves_it(owed, alerting):
+    with time_machine.travel(owed.next_attempt_at + timedelta(minutes=61)):
+        assert suspension_incidents_check() == (1, 0)
+        assert operation_run(owed.pk) == "succeeded"
+        assert suspension_incidents_check() == (0, 1)
+        assert alerts_deliver() == 4
+    incident = Incident.objects.get()
+    assert incident.resolution == "the suspension is no longer owed"
+    assert mail.outbox[-1].subject.startswith("[kaziwhmcs] Resolved: Suspension of shop.example")
+    assert alerting.texts[-1].startswith("RESOLVED: Suspension of shop.example.com")

@@ -1,0 +1,51 @@
+"""WHMCS's admin area shows the bridge's state: the service tab, the buttons and single
+sign-on through the bridge's one-time login, Server Sync's account list, and a plan change
+answered with a clear error and journaled as owed (PHP against the live bridge)."""
+
+import pytest
+import requests
+
+from provisioning.models import Operation
+from provisioning.operations.plan_changes import plan_changes_owed
+from tests.php_runner import run_scenario
+from tests.ports import free_port
+
+
+@pytest.mark.e2e
+def test_the_tab_the_buttons_and_the_one_time_logins(php, tmp_path, live_server, worker, panel):
+    down = f"http://127.0.0.1:{free_port()}"
+    report = run_scenario(
+        php, tmp_path, "admin-area", panel, live_server.url, worker, KAZI_DOWN_URL=down
+    )
+
+    assert report["down_seconds"] < 5
+    assert report["bridge_page"].startswith(f"{live_server.url}/admin/provisioning/service/")
+    page = requests.get(report["client_login"], timeout=10)
+    assert page.status_code == 200
+    assert f'action="{panel.url}/"' in page.text
+    assert 'value="whmcs-module.example.com"' in page.text
+    assert page.headers["Cache-Control"] == "no-store"
+    assert requests.get(report["client_login"], timeout=10).status_code == 403
+    reseller = requests.get(report["reseller_login"], timeout=10)
+    assert reseller.status_code == 200
+    assert 'value="reseller1"' in reseller.text
+    logins = Operation.objects.filter(command="PanelLogin").order_by("id")
+    assert [op.request["as"] for op in logins] == ["customer", "reseller"]
+    assert all(op.requested_by.startswith("WHMCS admin") for op in logins)
+
+
+@pytest.mark.e2e
+def test_server_sync_lists_the_resellers_accounts(php, tmp_path, live_server, worker, panel):
+    run_scenario(php, tmp_path, "list-accounts", panel, live_server.url, worker)
+    assert len(panel.state.requests_for("usageupdate")) == 1
+
+
+@pytest.mark.e2e
+def test_a_plan_change_is_a_clear_error_and_owed_in_the_journal(
+    php, tmp_path, live_server, worker, panel
+):
+    run_scenario(php, tmp_path, "change-package", panel, live_server.url, worker)
+
+    owed = plan_changes_owed().get()
+    assert (owed.request["plan_before"], owed.request["plan_wanted"]) == ("Basic", "Gold")
+    assert [r["action"] for r in panel.state.requests] == ["create"]
