@@ -56,31 +56,41 @@ def server_usage_answer(server: Server, now: datetime | None = None) -> dict:
     """The server's last usage import as WHMCS writes it, at once; a fresh import is
     queued (joined when one is already in flight) only when that one is over a day old."""
     now = now or timezone.now()
-    last = (
-        Operation.objects.filter(
-            server=server,
-            service=None,
-            command=Command.USAGE_UPDATE,
-            state=Operation.State.SUCCEEDED,
-        )
-        .only("usage", "finished_at")
-        .order_by("-id")
-        .first()
-    )
-    imported_at = last.finished_at if last is not None else None
+    imports = Operation.objects.filter(server=server, service=None, command=Command.USAGE_UPDATE)
+    last = _last_import(imports)
     refresh = None
-    if imported_at is None or now - imported_at > USAGE_FRESH:
+    if _stale(last, now):
+        refresh = imports.filter(state__in=Operation.UNFINISHED).order_by("-id").first()
+        if refresh is None:
+            # An import that finished since the first read is not in flight any more:
+            # read it again, or a poll at that moment would queue a second import.
+            last = _last_import(imports)
+    if refresh is None and _stale(last, now):
         refresh, _ = operation_request(
             Command.USAGE_UPDATE,
             server=server,
             source=Operation.Source.WEBHOOK,
             requested_by="WHMCS UsageUpdate (last import over a day old)",
         )
+    imported_at = last.finished_at if last is not None else None
     return {
         "imported_at": imported_at.isoformat() if imported_at else None,
         "usage": (last.usage or []) if last is not None else [],
         "refresh_operation": str(refresh.pk) if refresh is not None else None,
     }
+
+
+def _last_import(imports) -> Operation | None:
+    return (
+        imports.filter(state=Operation.State.SUCCEEDED)
+        .only("usage", "finished_at")
+        .order_by("-id")
+        .first()
+    )
+
+
+def _stale(last: Operation | None, now: datetime) -> bool:
+    return last is None or now - last.finished_at > USAGE_FRESH
 
 
 def server_accounts(server: Server) -> list[dict]:

@@ -8,6 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from provisioning.models import Operation
+from provisioning.whmcs import reads
 from tests.factories import OperationFactory, ServerFactory
 from tests.openapi_check import assert_documented
 from tests.webhook_client import get_status
@@ -67,3 +68,24 @@ def test_without_any_import_the_answer_is_empty_and_an_import_is_queued(client):
     assert (answer["imported_at"], answer["usage"]) == (None, [])
     assert Operation.objects.filter(pk=answer["refresh_operation"]).exists()
     assert get_status(client, "/webhooks/whmcs/servers/999999/usage/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_import_that_finishes_while_it_is_read_is_answered_without_a_second_one(
+    client, monkeypatch
+):
+    server = ServerFactory()
+    running = OperationFactory(service=None, server=server, command="UsageUpdate", state="running")
+    first_read = reads._last_import
+
+    def finished_right_after(imports):
+        last = first_read(imports)
+        Operation.objects.filter(pk=running.pk).update(
+            state="succeeded", usage=ROWS, finished_at=timezone.now()
+        )
+        return last
+
+    monkeypatch.setattr(reads, "_last_import", finished_right_after)
+    answer = get_status(client, usage_url(server)).json()
+    assert (answer["usage"], answer["refresh_operation"]) == (ROWS, None)
+    assert Operation.objects.count() == 1
