@@ -303,6 +303,7 @@ function scenario_client_links(): void
     $html = kaziwhmcs_ClientArea(service_params());
     check((bool) preg_match('#href="([^"]+)"#', $html, $m), 'ClientArea renders a link', $html);
     $report['client_area'] = html_entity_decode($m[1] ?? '');
+    check(strpos($html, 'href="clientarea.php?action=productdetails&amp;id=42&amp;dosinglesignon=1"') !== false, "and WHMCS's single sign-on link", $html);
     foreach ($GLOBALS['module_log'] as $entry) {
         check(strpos(json_encode($entry), '&sig=' . substr(explode('&sig=', $report['client_area'])[1] ?? 'x', 0, 10)) === false, 'the link signature is not logged', $entry);
     }

@@ -166,14 +166,22 @@ function kaziwhmcs_ListAccounts(array $params)
     return \KaziWhmcs\accounts_list($params);
 }
 
+/**
+ * The product details page of the client area: the bridge's client area of the service,
+ * and the panel through single sign-on (WHMCS's documented link, which runs
+ * ServiceSingleSignOn when clicked, so each click gets a fresh one-time link).
+ */
 function kaziwhmcs_ClientArea(array $params)
 {
+    $serviceId = \KaziWhmcs\id_value($params['serviceid'] ?? null);
+    $sso = $serviceId === null ? '' : ' <a class="btn btn-default" href="clientarea.php?action=productdetails&amp;id=' . $serviceId
+        . '&amp;dosinglesignon=1" target="_blank" rel="noopener noreferrer">' . \KaziWhmcs\html('Open the hosting control panel') . '</a>';
     list($url, $error) = \KaziWhmcs\client_link($params, 'ClientArea');
     if ($url === null) {
-        return '<div class="alert alert-warning">' . \KaziWhmcs\html('The hosting control panel link is not available right now.') . '</div>';
+        return '<div class="alert alert-warning">' . \KaziWhmcs\html('The hosting account page is not available right now.') . '</div>' . $sso;
     }
     return '<a class="btn btn-primary" href="' . \KaziWhmcs\html($url) . '" target="_blank" rel="noopener noreferrer">'
-        . \KaziWhmcs\html('Manage your hosting') . '</a>';
+        . \KaziWhmcs\html('Manage your hosting') . '</a>' . $sso;
 }
 
 /**
