@@ -6,6 +6,7 @@ saved server of the same panel (whose next call clears it), else it is kept for 
 test of that panel (PanelFormDebt), which is made in it."""
 
 from dataclasses import replace
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -13,6 +14,8 @@ from ..models import PanelFormDebt, Server
 from .access import panel_access
 from .imscp import client as panel
 from .imscp.errors import PanelError, PanelLoginRefused, PanelTransientError
+
+FORM_DEBT_KEPT = timedelta(days=1)
 
 
 def _saved_server(panel_url: str) -> Server | None:
@@ -39,6 +42,8 @@ def form_connection_test(form: Server) -> str:
         except PanelError as exc:
             return exc.message
         return "success"
+    # The panel forgets a failed login within its block time (30 minutes by default).
+    PanelFormDebt.objects.filter(created_at__lt=timezone.now() - FORM_DEBT_KEPT).delete()
     debt = PanelFormDebt.objects.filter(panel_url=panel_url).first()
     target = panel.PanelTarget.for_server(form, session=debt.session if debt else "")
     try:
