@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from provisioning.models import WhmcsNotice
 from tests.factories import OperationFactory, ServiceFactory
 from tests.openapi_check import assert_documented
-from tests.webhook_client import post_raw, post_webhook
+from tests.webhook_client import get_status, post_raw, post_webhook
 
 OUTCOMES = "/webhooks/whmcs/queue/outcomes/"
 TOLD = "/webhooks/whmcs/queue/told/"
@@ -150,3 +150,19 @@ def test_an_unsigned_or_oversized_request_is_refused(client):
     assert_documented(OUTCOMES, "post", unsigned)
     big = json.dumps({"items": {"CreateAccount": list(range(1, 2000))}}).encode()
     assert post_webhook(client, big, path=OUTCOMES).status_code == 413
+
+
+@pytest.mark.django_db
+def test_the_single_outcome_answer_says_the_same(client):
+    service = ServiceFactory()
+    OperationFactory(service=service, command="UnsuspendAccount", state="succeeded")
+    terminate = OperationFactory(service=service, command="TerminateAccount", state="running")
+    path = f"/webhooks/whmcs/services/{service.whmcs_id}/outcome/?command=UnsuspendAccount"
+
+    answer = get_status(client, path)
+
+    assert_documented("/webhooks/whmcs/services/{service_id}/outcome/", "get", answer)
+    assert answer.json()["superseded_by"] == {
+        "operation": str(terminate.pk),
+        "command": "TerminateAccount",
+    }
