@@ -136,6 +136,7 @@ function scenario_cron_stale_suspend(): void
         return bridge_outcome_state(42, 'SuspendAccount') === 'succeeded';
     }, 'the suspension at the bridge');
     // The client pays: WHMCS unsuspends. Its success leaves the SuspendAccount item open.
+    config_write(['wait_seconds' => 20]);
     check_same('success', whmcs_module_command('UnsuspendAccount', 42), 'the unsuspension after the payment');
     check_same(1, open_items(), "another action's success does not resolve the suspension's item");
 
