@@ -117,9 +117,9 @@ def queue_outcomes(pairs: list[tuple[int, str]]) -> list[tuple[Operation, dict]]
 
 
 def single_outcome_extras(op: Operation) -> dict:
-    """outcome_extras() of one operation (the single outcome endpoint)."""
-    pairs = [(op.service.whmcs_id, op.command)]
-    return dict(queue_outcomes(pairs))[op] if op.service_id else {}
+    """outcome_extras() of one service operation (the single outcome endpoint)."""
+    answers = dict(queue_outcomes([(op.service.whmcs_id, op.command)]))
+    return answers.get(op, {})
 
 
 def told_parse(data: object) -> dict[str, list[int]]:
