@@ -281,8 +281,8 @@ function scenario_test_connection(): void
     $panel = parse_url(env('KAZI_PANEL_URL'));
     // No host name in WHMCS: the IP and WHMCS's port field reach the panel.
     $byIp = server_params_of(['serverhostname' => '', 'serverip' => $panel['host'], 'serverport' => (string) $panel['port']]);
-    check_same(['success' => true, 'error' => ''], kaziwhmcs_TestConnection($byIp), 'TestConnection by IP and port');
-    check_same(['success' => false, 'error' => 'KaziWhmcs: Bad password.'], kaziwhmcs_TestConnection(server_params_of(['serverpassword' => 'wrong-password'])), 'TestConnection with a bad reseller password');
+    check_same(['success' => true, 'error' => ''], whmcs_test_connection($byIp, true), 'TestConnection by IP and port');
+    check_same(['success' => false, 'error' => 'KaziWhmcs: Bad password.'], whmcs_test_connection(server_params_of(['serverpassword' => 'wrong-password']), true), 'TestConnection with a bad reseller password');
     check_same(2, panel_requests('connectiontest'), 'the panel was asked twice');
 
     $link = kaziwhmcs_LoginLink(service_params(['serverhostname' => 'panel.example.net:4433', 'serversecure' => 'on', 'serverport' => '443']));
@@ -320,7 +320,7 @@ function scenario_bad_secret(): void
     config_write(['webhook_secret' => 'not-the-bridge-secret']);
     $error = kaziwhmcs_CreateAccount(service_params());
     check(strpos($error, 'HTTP 401') !== false && strpos($error, "the webhook secret in kaziwhmcs.config.php does not match the bridge's WEBHOOK_SECRET") !== false, 'a bad secret is named', $error);
-    $test = kaziwhmcs_TestConnection(server_params_of());
+    $test = whmcs_test_connection(server_params_of(), true);
     check($test['success'] === false && strpos($test['error'], 'does not match') !== false, 'TestConnection names the bad secret', $test);
     check_same(0, count(emulator('GET', 'requests')['requests']), 'the panel was not called');
 }
@@ -330,7 +330,7 @@ function scenario_bridge_down(): void
     config_write(['bridge_url' => env('KAZI_DOWN_URL')]);
     $error = kaziwhmcs_SuspendAccount(service_params());
     check(strpos($error, 'Could not reach the kaziwhmcs bridge at ' . env('KAZI_DOWN_URL')) === 0, 'the bridge down is explained', $error);
-    $test = kaziwhmcs_TestConnection(server_params_of());
+    $test = whmcs_test_connection(server_params_of(), false);
     check($test['success'] === false && strpos($test['error'], 'Could not reach') === 0, 'TestConnection explains it too', $test);
 }
 
