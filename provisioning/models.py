@@ -373,6 +373,7 @@ from .monitoring_models import (  # noqa: E402,F401
     PanelLatencyTotal,
     WorkerHeartbeat,
 )
+from .whmcs_models import PanelFormDebt, WhmcsNotice  # noqa: E402,F401
 
 
 class PanelSlot(models.Model):

@@ -2,8 +2,8 @@ from django.urls import path
 
 from .clientarea import views as clientarea
 from .monitoring import health, metrics
+from .whmcs import queue_views, webhooks
 from .whmcs import views as whmcs_views
-from .whmcs import webhooks
 
 app_name = "provisioning"
 
@@ -44,6 +44,17 @@ urlpatterns = [
         "webhooks/whmcs/servers/<int:server_id>/accounts/",
         whmcs_views.server_account_list,
         name="whmcs-server-accounts",
+    ),
+    path(
+        "webhooks/whmcs/queue/outcomes/",
+        queue_views.queue_outcome_list,
+        name="whmcs-queue-outcomes",
+    ),
+    path("webhooks/whmcs/queue/told/", queue_views.queue_told, name="whmcs-queue-told"),
+    path(
+        "webhooks/whmcs/connection-test/",
+        whmcs_views.connection_test,
+        name="whmcs-connection-test",
     ),
     path("panel-login/<str:token>/", whmcs_views.panel_login_ticket, name="panel-login-ticket"),
     path(

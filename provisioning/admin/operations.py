@@ -60,6 +60,7 @@ class OperationAdmin(ReadOnly, admin.ModelAdmin):
         "next_attempt_at",
         "duration",
         "asked_by",
+        "told_whmcs",
         "request_summary",
         "panel_answer",
         "usage_rows",
@@ -111,6 +112,15 @@ class OperationAdmin(ReadOnly, admin.ModelAdmin):
         if op.requested_by:
             return f"{op.get_source_display()}: {op.requested_by}"
         return op.get_source_display()
+
+    @admin.display(description="in WHMCS")
+    def told_whmcs(self, op: Operation) -> str:
+        """What WHMCS's Module Queue hook did about it (each once)."""
+        notices = op.whmcs_notices.order_by("created_at")
+        return (
+            "; ".join(f"{n.get_kind_display()} at {n.created_at:%Y-%m-%d %H:%M}" for n in notices)
+            or "-"
+        )
 
     @admin.display(description="request (secrets as ***)")
     def request_summary(self, op: Operation) -> str:

@@ -1,6 +1,7 @@
 """The WHMCS module's other signed endpoints (thin views over whmcs_reads, login_tickets):
 a command's latest outcome for a service (the cron hook), the bridge's view of a service
-(WHMCS's admin tab), one-time panel logins, the last usage import and the account list.
+(WHMCS's admin tab), one-time panel logins, the last usage import, the account list and
+Test Connection of a server WHMCS has not saved yet.
 
 Signed like the status URL: over "<timestamp>." + the body (empty for GET)."""
 
@@ -18,15 +19,18 @@ from ..clientarea.views import sso_refusal
 from ..http_errors import json_error
 from ..models import Operation, Server, Service
 from ..panels.account_lists import NoTrustedList
+from ..panels.form_test import form_connection_test
 from ..panels.imscp.errors import PanelError
 from ..panels.login_page import panel_login_record, panel_login_response
 from .login_tickets import TicketRefused, ticket_issue, ticket_redeem
+from .queue_outcomes import single_outcome_extras
 from .reads import (
     server_accounts,
     server_usage_answer,
     service_last_operation,
     service_view_json,
 )
+from .webhook_params import ValidationProblem, server_form_parse
 from .webhooks import operation_answer, whmcs_signed
 
 OUTCOME_COMMANDS = frozenset(Operation.SERVICE_COMMANDS)
@@ -58,7 +62,7 @@ def service_outcome(request: HttpRequest, service_id: int) -> JsonResponse:
     op = service_last_operation(service, command) if service is not None else None
     if op is None:
         return json_error(404, f"no {command} of service {service_id}")
-    return operation_answer(request, op)
+    return operation_answer(request, op, extra=single_outcome_extras(op))
 
 
 @require_GET
@@ -71,11 +75,16 @@ def service_view(request: HttpRequest, service_id: int) -> JsonResponse:
 
 
 def _requested_by(request: HttpRequest) -> str:
+    """Who asked in WHMCS: an admin (the reseller's or a customer's login) or the customer
+    (single sign-on from the client area)."""
     try:
         data = json.loads(request.body or b"{}")
     except ValueError:
         data = {}
-    admin = data.get("admin") if isinstance(data, dict) else None
+    data = data if isinstance(data, dict) else {}
+    admin, client = data.get("admin"), data.get("client")
+    if isinstance(client, str) and client and not admin:
+        return f"WHMCS client {client}"
     return f"WHMCS admin {admin}" if isinstance(admin, str) and admin else "WHMCS admin"
 
 
@@ -155,3 +164,25 @@ def server_account_list(request: HttpRequest, server_id: int) -> JsonResponse:
     except (PanelError, NoTrustedList) as exc:
         return json_error(409, f"the panel could not list its accounts: {exc.message}")
     return JsonResponse({"accounts": accounts})
+
+
+@csrf_exempt
+@require_POST
+@whmcs_signed
+def connection_test(request: HttpRequest) -> JsonResponse:
+    """Test Connection of a server form WHMCS has not saved: {"params": {server fields}}
+    answers {"result": "success" | the panel's reason}; nothing is stored for commands."""
+    try:
+        data = json.loads(request.body)
+        form = server_form_parse(data.get("params") if isinstance(data, dict) else None)
+    except ValueError as exc:  # ValidationProblem included
+        return json_error(400, str(exc) if isinstance(exc, ValidationProblem) else "body: not JSON")
+    server = Server(
+        hostname=form.host or "",
+        ip_address=form.ip_address or "",
+        port=form.port,
+        secure=bool(form.secure),
+        reseller_username=form.username or "",
+        reseller_password=form.password or "",
+    )
+    return JsonResponse({"result": form_connection_test(server)})

@@ -47,7 +47,7 @@ class ValidationProblem(ValueError):
 
 @dataclass
 class ServerParams:
-    whmcs_id: int
+    whmcs_id: int  # None only for a Test Connection form not saved yet
     host: str | None = None
     ip_address: str | None = None
     port: int | None = None
@@ -150,6 +150,20 @@ def webhook_parse(body: bytes) -> WebhookRequest:
     return WebhookRequest(event_id, command, server, service, payload)
 
 
+@sensitive_variables("params", "reader")
+def server_form_parse(params: object) -> ServerParams:
+    """The server of a Test Connection form WHMCS has not saved yet (no serverid)."""
+    if not isinstance(params, dict):
+        raise ValidationProblem("params: required, a JSON object")
+    reader = _ParamReader(params)
+    server = _server_params(reader, id_required=False)
+    if not (server.host or server.ip_address):
+        raise ValidationProblem("serverhostname: required (or serverip)")
+    for key in ("serverusername", "serverpassword"):
+        reader.text(key, required=True)
+    return server
+
+
 class _ParamReader:
     def __init__(self, params: dict, prefix: str = ""):
         self.params = params
@@ -230,7 +244,7 @@ def _host_valid(host: str) -> bool:
 
 
 @sensitive_variables("reader")
-def _server_params(reader: _ParamReader) -> ServerParams:
+def _server_params(reader: _ParamReader, id_required: bool = True) -> ServerParams:
     host, host_port = _host_port(reader.text("serverhostname", max_length=255), "serverhostname")
     ip, ip_port = _host_port(reader.text("serverip", max_length=255), "serverip")
     port = reader.id("serverport")
@@ -238,7 +252,7 @@ def _server_params(reader: _ParamReader) -> ServerParams:
         raise ValidationProblem("serverport: must be a TCP port")
     secure = reader.text("serversecure")
     return ServerParams(
-        whmcs_id=reader.id("serverid", required=True),
+        whmcs_id=reader.id("serverid", required=id_required),
         host=host,
         ip_address=ip,
         port=port or host_port or ip_port,

@@ -86,12 +86,12 @@ def _operation_data(request: HttpRequest, op: Operation) -> dict:
 
 
 def operation_answer(
-    request: HttpRequest, op: Operation, condition: str | None = None
+    request: HttpRequest, op: Operation, condition: str | None = None, extra: dict | None = None
 ) -> JsonResponse:
     """A status poll's answer: while unfinished, also why the panel will not answer soon
     (`condition`, read here unless given), so that WHMCS stops waiting at once (not on the
-    webhook's answer: ingest stays lean)."""
-    data = _operation_data(request, op)
+    webhook's answer: ingest stays lean). `extra`: more fields (the outcome endpoint's)."""
+    data = {**_operation_data(request, op), **(extra or {})}
     if condition is None:
         condition = "" if op.finished else server_condition(op.server)
     if condition:

@@ -1,8 +1,9 @@
 <?php
 /**
  * Scenarios of the loop with WHMCS closed (run by run_module_tests.php, whose helpers
- * they use): the cron hook over the Module Queue, the fast return, the admin area's
- * tab, buttons and single sign-on, Server Sync's account list and the plan change.
+ * they use): the cron hook over the Module Queue (a late create, a late suspend, a stale
+ * suspend after a payment, a refused create, a replay that fails, a long queue) and the
+ * fast return.
  */
 
 use WHMCS\Module\Queue;
@@ -23,8 +24,12 @@ function wait_for(callable $ready, string $what): void
 
 function bridge_outcome_state(int $serviceId, string $command): ?string
 {
-    $outcome = \KaziWhmcs\queue_outcome(\KaziWhmcs\config_load(), $serviceId, $command);
-    return $outcome['state'] ?? null;
+    $path = "/webhooks/whmcs/services/$serviceId/outcome/?command=$command";
+    try {
+        return \KaziWhmcs\bridge_read(\KaziWhmcs\config_load(), 'GET', $path, null, 'outcome')['state'] ?? null;
+    } catch (\KaziWhmcs\BridgeError $error) {
+        return null;
+    }
 }
 
 function activity_containing(string $text): array
@@ -32,6 +37,40 @@ function activity_containing(string $text): array
     return array_values(array_filter($GLOBALS['activity_log'], function ($entry) use ($text) {
         return strpos($entry['description'], $text) !== false;
     }));
+}
+
+function open_items(): int
+{
+    return count(Queue::incomplete()->get());
+}
+
+function module_api_calls(): array
+{
+    return array_values(array_filter(array_column($GLOBALS['api_calls'], 0), function ($command) {
+        return strpos($command, 'Module') === 0 && $command !== 'GetModuleQueue';
+    }));
+}
+
+/**
+ * Mails WHMCS would send to anyone but staff.
+ */
+function client_mails(): array
+{
+    return array_values(array_filter($GLOBALS['mails'], function ($mail) {
+        return $mail['to'] !== 'staff';
+    }));
+}
+
+/**
+ * The service on the bridge and on the panel, Active in WHMCS; then WHMCS waits
+ * $waitSeconds for each command.
+ */
+function active_service_add(float $waitSeconds = 20): void
+{
+    config_write();
+    whmcs_service_add(service_params(), 'Active');
+    check_same('success', kaziwhmcs_CreateAccount(service_params()), 'the account is created');
+    config_write(['wait_seconds' => $waitSeconds]);
 }
 
 function scenario_cron_late_create(): void
@@ -43,30 +82,78 @@ function scenario_cron_late_create(): void
     $first = whmcs_module_command('CreateAccount', 42);
     check(strpos($first, 'still running') !== false, 'the order answers still running', $first);
     check(strpos($first, 'WHMCS is updated automatically within a cron run of the outcome') !== false, 'the text says what happens next', $first);
-    check_same(1, count(Queue::incomplete()), 'the create waits in the Module Queue');
+    check_same(1, open_items(), 'the create waits in the Module Queue');
 
     run_hook('AfterCronJob');
     check_same('Pending', $GLOBALS['whmcs_services'][42]['status'], 'a cron run while the bridge works changes nothing');
-    check_same(1, count(Queue::incomplete()), 'the item stays while the bridge works');
+    check_same(1, open_items(), 'the item stays while the bridge works');
 
     wait_for(function () {
         return bridge_outcome_state(42, 'CreateAccount') === 'succeeded';
     }, 'the create at the bridge');
     run_hook('AfterCronJob');
-    check_same([], Queue::incomplete(), 'the next cron run resolves the queue item');
+    check_same(0, open_items(), 'the next cron run resolves the queue item');
     check_same('Active', $GLOBALS['whmcs_services'][42]['status'], 'the service is Active in WHMCS');
-    check_same([['messagename' => 'Hosting Account Welcome Email', 'id' => 42]], $GLOBALS['emails_sent'], 'the welcome email, once');
+    check_same([['to' => 'ada@example.org', 'what' => 'Product Welcome Email', 'serviceid' => 42]], $GLOBALS['mails'], "WHMCS's own welcome email, and no other");
+    check(!in_array('SendEmail', array_column($GLOBALS['api_calls'], 0), true), 'the hook sends no email of its own');
+    check_same(1, count(activity_containing('completed from the Module Queue')), 'one activity line');
 
     run_hook('AfterCronJob');
-    check_same(1, count($GLOBALS['emails_sent']), 'a later cron run sends no second welcome email');
-    check_same(1, panel_requests('create'), 'the panel was asked to create the account once');
+    check_same(1, count($GLOBALS['mails']), 'a later cron run sends nothing');
+    check_same(['ModuleCreate'], module_api_calls(), 'the create was replayed once');
+    $report['activity'] = $GLOBALS['activity_log'];
+}
+
+function scenario_cron_late_suspend(): void
+{
+    global $report;
+    active_service_add(1);
+    // The panel holds the suspend answer for 3 s (armed by pytest).
+    $first = whmcs_module_command('SuspendAccount', 42, ['suspendreason' => 'Abuse']);
+    check(strpos($first, 'still running') !== false, 'the suspension answers still running', $first);
+    wait_for(function () {
+        return bridge_outcome_state(42, 'SuspendAccount') === 'succeeded';
+    }, 'the suspension at the bridge');
+
+    run_hook('AfterCronJob');
+    check_same(0, open_items(), 'the cron run resolves the queue item');
+    check_same(['Suspended', 'Abuse'], [$GLOBALS['whmcs_services'][42]['status'], $GLOBALS['whmcs_services'][42]['suspendreason']], "suspended in WHMCS with the admin's reason");
+    check_same([['ModuleSuspend', ['serviceid' => 42, 'suspendreason' => 'Abuse']]], array_values(array_filter($GLOBALS['api_calls'], function ($call) {
+        return $call[0] === 'ModuleSuspend';
+    })), 'the replay passes the reason on');
+    run_hook('AfterCronJob');
+    check_same(1, count(activity_containing('SuspendAccount of whmcs-module.example.com (service 42) completed')), 'one activity line over two cron runs');
+    $report['activity'] = $GLOBALS['activity_log'];
+}
+
+function scenario_cron_stale_suspend(): void
+{
+    global $report;
+    active_service_add(1);
+    $first = whmcs_module_command('SuspendAccount', 42, ['suspendreason' => 'Overdue on Activity']);
+    check(strpos($first, 'still running') !== false, 'the suspension answers still running', $first);
+    wait_for(function () {
+        return bridge_outcome_state(42, 'SuspendAccount') === 'succeeded';
+    }, 'the suspension at the bridge');
+    // The client pays: WHMCS unsuspends. Its success leaves the SuspendAccount item open.
+    config_write(['wait_seconds' => 20]);
+    check_same('success', whmcs_module_command('UnsuspendAccount', 42), 'the unsuspension after the payment');
+    check_same(1, open_items(), "another action's success does not resolve the suspension's item");
+
+    run_hook('AfterCronJob');
+    run_hook('AfterCronJob');
+    check_same(0, open_items(), 'the stale suspension is resolved');
+    check_same('Active', $GLOBALS['whmcs_services'][42]['status'], 'the client who paid stays Active');
+    check(!in_array('ModuleSuspend', module_api_calls(), true), 'the suspension is never replayed');
+    $told = activity_containing('SuspendAccount of whmcs-module.example.com (service 42) not replayed: UnsuspendAccount');
+    check_same(1, count($told), 'one activity line saying why', $GLOBALS['activity_log']);
     $report['activity'] = $GLOBALS['activity_log'];
 }
 
 function scenario_cron_refused_create(): void
 {
     global $report;
-    config_write(['failure_ticket_department' => 5]);
+    config_write();
     whmcs_service_add(service_params(['configoption1' => 'NoSuchPlan']));
     $error = whmcs_module_command('CreateAccount', 42);
     check(strpos($error, "KaziWhmcs: The 'NoSuchPlan' hosting plan") === 0, "WHMCS gets the panel's refusal", $error);
@@ -78,12 +165,54 @@ function scenario_cron_refused_create(): void
     $text = $told[0]['description'] ?? '';
     check(strpos($text, 'whmcs-module.example.com') !== false && strpos($text, "hosting plan doesn't exists") !== false, 'with the domain and the panel text', $text);
     check_same(7, $told[0]['userid'] ?? null, "in the client's activity");
-    check_same(1, count($GLOBALS['tickets']), 'one ticket');
-    check_same([5, 7, 42], [$GLOBALS['tickets'][0]['deptid'] ?? null, $GLOBALS['tickets'][0]['clientid'] ?? null, $GLOBALS['tickets'][0]['serviceid'] ?? null], 'in the configured department, for the client and service');
-    check_same(1, count(Queue::incomplete()), 'the item stays for the admin');
+    $staff = array_values(array_filter($GLOBALS['mails'], function ($mail) {
+        return $mail['to'] === 'staff';
+    }));
+    check_same(1, count($staff), 'one admin notification');
+    check_same([], client_mails(), 'nothing is mailed to the client');
+    check_same([], $GLOBALS['tickets'], 'no ticket');
+    check_same(1, open_items(), 'the item stays for the admin');
     check_same('Pending', $GLOBALS['whmcs_services'][42]['status'], 'the service stays Pending');
-    check_same([], $GLOBALS['emails_sent'], 'no welcome email');
+    check_same([], module_api_calls(), 'a failure is not replayed');
     $report['activity'] = $GLOBALS['activity_log'];
+}
+
+function scenario_cron_replay_fails_once(): void
+{
+    global $report;
+    config_write(['wait_seconds' => 1]);
+    whmcs_service_add(service_params());
+    whmcs_module_command('CreateAccount', 42);
+    wait_for(function () {
+        return bridge_outcome_state(42, 'CreateAccount') === 'succeeded';
+    }, 'the create at the bridge');
+    // Meanwhile an admin typed a domain the bridge refuses: the replay fails.
+    $GLOBALS['whmcs_services'][42]['params']['domain'] = 'bad domain!';
+
+    run_hook('AfterCronJob');
+    run_hook('AfterCronJob');
+    run_hook('AfterCronJob');
+    check_same(['ModuleCreate'], module_api_calls(), 'the failing replay runs once');
+    $told = activity_containing('failed: The kaziwhmcs bridge refused CreateAccount: domain');
+    check_same(1, count($told), 'one line saying so', $GLOBALS['activity_log']);
+    check(strpos($told[0]['description'] ?? '', 'left for an admin and not replayed again') !== false, 'the item is left for the admin', $told);
+    check_same(1, open_items(), 'the item stays for the admin');
+    $report['activity'] = $GLOBALS['activity_log'];
+}
+
+function scenario_cron_long_queue(): void
+{
+    global $report;
+    active_service_add();
+    // 1,000 items the bridge never saw (WHMCS queued them before it was installed) and one
+    // it finished.
+    for ($id = 1000; $id < 2000; $id++) {
+        Queue::add('service', $id, 'kaziwhmcs', $id % 2 ? 'SuspendAccount' : 'TerminateAccount', 'still running');
+    }
+    Queue::add('service', 42, 'kaziwhmcs', 'CreateAccount', 'still running');
+    $done = \KaziWhmcs\queue_complete();
+    check_same([1000, 1, []], [$done['unknown'], $done['completed'], $done['errors']], 'every item is read', $done);
+    $report['done'] = $done;
 }
 
 function scenario_cron_off(): void
@@ -92,7 +221,7 @@ function scenario_cron_off(): void
     Queue::add('service', 42, 'kaziwhmcs', 'CreateAccount', 'still running');
     run_hook('AfterCronJob');
     check_same([], $GLOBALS['api_calls'], 'with cron_hook off the hook asks WHMCS nothing');
-    check_same(1, count(Queue::incomplete()), 'and leaves the queue alone');
+    check_same(1, open_items(), 'and leaves the queue alone');
 }
 
 function scenario_fast_return(): void
@@ -109,61 +238,4 @@ function scenario_fast_return(): void
     $again = kaziwhmcs_SuspendAccount(service_params());
     $report['again_seconds'] = microtime(true) - $started;
     check(strpos($again, 'state retrying') !== false, 'asked again, it answers the same operation', $again);
-}
-
-function scenario_admin_area(): void
-{
-    global $report;
-    config_write();
-    check_same('success', kaziwhmcs_CreateAccount(service_params()), 'create');
-    $fields = kaziwhmcs_AdminServicesTabFields(service_params());
-    check(strpos($fields['Bridge status'] ?? '', 'active') === 0, 'the tab shows the bridge status', $fields);
-    check(strpos($fields['Last operation'] ?? '', 'CreateAccount: succeeded') !== false, 'and the last operation', $fields);
-    check(strpos($fields['In the bridge'] ?? '', '/admin/provisioning/service/') !== false, "and a link to the bridge's page", $fields);
-    check(strpos(json_encode($fields), 'Str0ng') === false, 'the tab holds no password', $fields);
-
-    check_same(['Open in the bridge' => 'OpenInBridge', 'Login to panel as client' => 'LoginAsClient'], kaziwhmcs_AdminCustomButtonArray(), 'the buttons');
-    check_same('success', kaziwhmcs_OpenInBridge(service_params()), 'Open in the bridge');
-    $report['bridge_page'] = \KaziWhmcs\bridge_service_url(service_params())[0];
-    check_same('success', kaziwhmcs_LoginAsClient(service_params()), 'Login to panel as client');
-    $report['client_login'] = \KaziWhmcs\panel_login_url(service_params(), 'LoginAsClient')[0];
-    $sso = kaziwhmcs_AdminSingleSignOn(server_params_of());
-    check(($sso['success'] ?? false) === true, 'AdminSingleSignOn', $sso);
-    $report['reseller_login'] = $sso['redirectTo'] ?? '';
-
-    config_write(['bridge_url' => env('KAZI_DOWN_URL')]);
-    $started = microtime(true);
-    $down = kaziwhmcs_AdminServicesTabFields(service_params());
-    $report['down_seconds'] = microtime(true) - $started;
-    check(strpos($down['kaziwhmcs bridge'] ?? '', 'not available') !== false && strpos($down['kaziwhmcs bridge'], 'Could not reach') !== false, 'the bridge down is a note, not an error page', $down);
-    $refused = kaziwhmcs_LoginAsClient(service_params());
-    check(strpos($refused, 'Could not reach') === 0, 'the login button explains the bridge is down', $refused);
-}
-
-function scenario_list_accounts(): void
-{
-    config_write();
-    check_same('success', kaziwhmcs_CreateAccount(service_params(['domain' => 'known.example.com'])), 'create');
-    emulator('POST', 'seed', ['customers' => [['domain' => 'legacy.example.net']]]);
-    $meta = kaziwhmcs_MetaData();
-    check_same(['Domain', 'domain', 'configoption1'], [$meta['ListAccountsUniqueIdentifierDisplayName'] ?? null, $meta['ListAccountsUniqueIdentifierField'] ?? null, $meta['ListAccountsProductField'] ?? null], 'the MetaData keys of Server Sync');
-    $listed = kaziwhmcs_ListAccounts(server_params_of());
-    check(($listed['success'] ?? false) === true, 'ListAccounts', $listed);
-    $byDomain = array_column($listed['accounts'] ?? [], null, 'domain');
-    check_same(['known.example.com', 'legacy.example.net'], array_keys($byDomain), 'both accounts of the reseller');
-    $known = $byDomain['known.example.com'] ?? [];
-    check_same(['Active', 'Basic', 'ada@example.org', 'known.example.com'], [$known['status'] ?? null, $known['product'] ?? null, $known['email'] ?? null, $known['uniqueIdentifier'] ?? null], "the bridge's account with what it knows");
-    check_same(['Active', ''], [$byDomain['legacy.example.net']['status'] ?? null, $byDomain['legacy.example.net']['product'] ?? null], 'an account of the panel alone');
-}
-
-function scenario_change_package(): void
-{
-    config_write();
-    check_same('success', kaziwhmcs_CreateAccount(service_params()), 'create');
-    $upgraded = service_params(['pid' => '4', 'configoption1' => 'Gold']);
-    $error = kaziwhmcs_ChangePackage($upgraded);
-    check(strpos($error, 'cannot change a hosting plan') !== false && strpos($error, "from 'Basic' to 'Gold'") !== false, 'a clear error naming both plans', $error);
-    check_same($error, kaziwhmcs_ChangePackage($upgraded), 'asked again, the same answer');
-    $fields = kaziwhmcs_AdminServicesTabFields($upgraded);
-    check(strpos($fields['Plan change'] ?? '', 'owed') !== false, 'the admin tab shows the plan change owed', $fields);
 }

@@ -2,8 +2,8 @@
 /**
  * kaziwhmcs hooks (WHMCS loads a server module's hooks.php by itself).
  *
- * AfterCronJob: complete the Module Queue's kaziwhmcs items the bridge has finished, and
- * report those that failed (see lib/queue.php). Off with 'cron_hook' => false in
+ * AfterCronJob: complete the Module Queue's kaziwhmcs items the bridge has finished, resolve
+ * those a later command superseded, and tell staff about those that failed (lib/queue.php). Off with 'cron_hook' => false in
  * kaziwhmcs.config.php.
  */
 
@@ -15,6 +15,7 @@ require_once __DIR__ . '/lib/config.php';
 require_once __DIR__ . '/lib/contract.php';
 require_once __DIR__ . '/lib/log.php';
 require_once __DIR__ . '/lib/bridge.php';
+require_once __DIR__ . '/lib/links.php';
 require_once __DIR__ . '/lib/queue.php';
 
 add_hook('AfterCronJob', 1, function ($vars) {

@@ -24,10 +24,8 @@ return [
     // After each WHMCS cron run (hooks.php): complete the Module Queue's kaziwhmcs
     // items the bridge finished, and report the ones that failed. false turns it off.
     'cron_hook' => true,
-    // A support department id: each failure the cron hook reports also opens a
-    // ticket there (0: the activity log only).
-    'failure_ticket_department' => 0,
-    // The email template sent once when the cron hook completes a late
-    // CreateAccount (WHMCS sends none on that path); '' sends nothing.
-    'welcome_email' => 'Hosting Account Welcome Email',
+    // Each failure the cron hook reports is written in WHMCS's activity log; true also
+    // sends WHMCS's admin notification (SendAdminEmail, "system" type) to staff. The
+    // customer is never mailed about it.
+    'notify_admins' => true,
 ];

@@ -19,6 +19,7 @@ require_once __DIR__ . '/lib/bridge.php';
 require_once __DIR__ . '/lib/links.php';
 require_once __DIR__ . '/lib/usage.php';
 require_once __DIR__ . '/lib/admin.php';
+require_once __DIR__ . '/lib/queue.php';
 
 function kaziwhmcs_MetaData()
 {
@@ -83,14 +84,15 @@ function kaziwhmcs_Renew(array $params)
     return 'success';
 }
 
+/**
+ * WHMCS offers Test Connection "when adding or editing an existing server": an unsaved
+ * server has no id yet, so the bridge tests the form's fields and stores nothing.
+ */
 function kaziwhmcs_TestConnection(array $params)
 {
-    if (\KaziWhmcs\id_value($params['serverid'] ?? null) === null) {
-        $error = 'Save the server first, then test its connection: the kaziwhmcs bridge knows servers by their WHMCS id';
-        \KaziWhmcs\log_call('TestConnection', [], '', $error, \KaziWhmcs\secrets_of($params, null));
-        return ['success' => false, 'error' => $error];
-    }
-    $text = \KaziWhmcs\command_run('TestConnection', $params)[0];
+    $text = \KaziWhmcs\id_value($params['serverid'] ?? null) === null
+        ? \KaziWhmcs\form_connection_test($params)
+        : \KaziWhmcs\command_run('TestConnection', $params)[0];
     return $text === 'success' ? ['success' => true, 'error' => ''] : ['success' => false, 'error' => $text];
 }
 
@@ -119,27 +121,32 @@ function kaziwhmcs_AdminServicesTabFields(array $params)
     return \KaziWhmcs\admin_tab_fields($params);
 }
 
+/**
+ * Custom functions return "success" or an error text, which WHMCS shows on the service
+ * page; links live in the service tab (AdminServicesTabFields) and single sign-on.
+ */
 function kaziwhmcs_AdminCustomButtonArray()
 {
     return [
-        'Open in the bridge' => 'OpenInBridge',
-        'Login to panel as client' => 'LoginAsClient',
+        'Complete from the bridge' => 'QueueComplete',
     ];
 }
 
-function kaziwhmcs_OpenInBridge(array $params)
-{
-    list($url, $error) = \KaziWhmcs\bridge_service_url($params);
-    return \KaziWhmcs\browser_send($url, $error);
-}
-
 /**
- * Through the bridge's one-time login: the customer's password never reaches WHMCS's page.
+ * What the cron hook does, now, for this service's Module Queue items.
  */
-function kaziwhmcs_LoginAsClient(array $params)
+function kaziwhmcs_QueueComplete(array $params)
 {
-    list($url, $error) = \KaziWhmcs\panel_login_url($params, 'LoginAsClient');
-    return \KaziWhmcs\browser_send($url, $error);
+    $serviceId = \KaziWhmcs\id_value($params['serviceid'] ?? null);
+    if ($serviceId === null) {
+        return 'kaziwhmcs: this service has no id yet';
+    }
+    $done = \KaziWhmcs\queue_complete($serviceId);
+    if (isset($done['skipped'])) {
+        return $done['skipped'];
+    }
+    $problems = array_merge($done['failed'], $done['errors']);
+    return $problems === [] ? 'success' : \KaziWhmcs\mask_text(implode('; ', $problems), \KaziWhmcs\secrets_of($params, null));
 }
 
 /**
@@ -159,23 +166,33 @@ function kaziwhmcs_ListAccounts(array $params)
     return \KaziWhmcs\accounts_list($params);
 }
 
+/**
+ * The product details page of the client area: the bridge's client area of the service,
+ * and the panel through single sign-on (WHMCS's documented link, which runs
+ * ServiceSingleSignOn when clicked, so each click gets a fresh one-time link).
+ */
 function kaziwhmcs_ClientArea(array $params)
 {
+    $serviceId = \KaziWhmcs\id_value($params['serviceid'] ?? null);
+    $sso = $serviceId === null ? '' : ' <a class="btn btn-default" href="clientarea.php?action=productdetails&amp;id=' . $serviceId
+        . '&amp;dosinglesignon=1" target="_blank" rel="noopener noreferrer">' . \KaziWhmcs\html('Open the hosting control panel') . '</a>';
     list($url, $error) = \KaziWhmcs\client_link($params, 'ClientArea');
     if ($url === null) {
-        return '<div class="alert alert-warning">' . \KaziWhmcs\html('The hosting control panel link is not available right now.') . '</div>';
+        return '<div class="alert alert-warning">' . \KaziWhmcs\html('The hosting account page is not available right now.') . '</div>' . $sso;
     }
     return '<a class="btn btn-primary" href="' . \KaziWhmcs\html($url) . '" target="_blank" rel="noopener noreferrer">'
-        . \KaziWhmcs\html('Manage your hosting') . '</a>';
+        . \KaziWhmcs\html('Manage your hosting') . '</a>' . $sso;
 }
 
+/**
+ * The admin's and the customer's way into the panel: a fresh one-time link of the bridge
+ * (valid once, for a minute) that logs in as the customer; the password never reaches
+ * WHMCS's page.
+ */
 function kaziwhmcs_ServiceSingleSignOn(array $params)
 {
-    list($url, $error) = \KaziWhmcs\client_link($params, 'ServiceSingleSignOn');
-    if ($url === null) {
-        return ['success' => false, 'errorMsg' => $error];
-    }
-    return ['success' => true, 'redirectTo' => $url];
+    list($url, $error) = \KaziWhmcs\panel_login_url($params, 'ServiceSingleSignOn');
+    return $url === null ? ['success' => false, 'errorMsg' => $error] : ['success' => true, 'redirectTo' => $url];
 }
 
 /**

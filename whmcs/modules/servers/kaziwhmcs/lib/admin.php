@@ -1,8 +1,9 @@
 <?php
 /**
- * What WHMCS's admin area shows of the bridge: the service tab, the buttons (the bridge's
- * page of the service, a one-time panel login), the server's single sign-on and the
- * Server Sync tool's account list. Quick, and never an error page when the bridge is down.
+ * What WHMCS's admin area shows of the bridge: the service tab (with the link to the
+ * bridge's page of the service), single sign-on through the bridge's one-time panel login,
+ * Test Connection of an unsaved server and the Server Sync tool's account list. Quick, and
+ * never an error page when the bridge is down.
  */
 
 namespace KaziWhmcs;
@@ -62,28 +63,34 @@ function admin_tab_fields(array $params): array
 }
 
 /**
- * [URL, error]: the bridge's admin page of the service (its search when the bridge is down).
+ * Who asks, for the bridge's journal: an admin, or (single sign-on from the client area)
+ * the customer.
  */
-function bridge_service_url(array $params): array
+function login_asker(array $params, string $action): array
 {
+    if (isset($_SESSION['adminid']) || $action === 'AdminSingleSignOn') {
+        return ['admin' => isset($_SESSION['adminid']) ? 'admin #' . (int) $_SESSION['adminid'] : ''];
+    }
+    return ['client' => 'client #' . (int) (id_value($_SESSION['uid'] ?? null) ?? id_value($params['userid'] ?? null) ?? 0)];
+}
+
+/**
+ * Test Connection of a server WHMCS has not saved: the bridge tries the form's fields on
+ * the panel and stores nothing; returns "success" or the reason.
+ */
+function form_connection_test(array $params): string
+{
+    $config = null;
+    $server = server_params($params);
     try {
         $config = config_load();
-    } catch (ConfigError $error) {
-        return [null, $error->getMessage()];
+        $answer = bridge_read($config, 'POST', '/webhooks/whmcs/connection-test/', ['params' => $server], 'Test Connection');
+        $text = is_string($answer['result'] ?? null) ? $answer['result'] : 'kaziwhmcs: the bridge answered Test Connection without a result';
+    } catch (ConfigError | BridgeError $error) {
+        $text = $error->getMessage();
     }
-    $serviceId = id_value($params['serviceid'] ?? null);
-    if ($serviceId === null) {
-        return [null, 'kaziwhmcs: this service has no id yet'];
-    }
-    try {
-        $view = bridge_read($config, 'GET', (string) service_path($params), null, 'the service view', ADMIN_TAB_TIMEOUT, ADMIN_TAB_CONNECT_TIMEOUT);
-        if (isset($view['admin_url']) && is_string($view['admin_url'])) {
-            return [$view['admin_url'], null];
-        }
-    } catch (BridgeError $error) {
-        // The bridge's own search still finds it once the bridge is back.
-    }
-    return [$config['bridge_url'] . '/admin/provisioning/service/?q=' . $serviceId, null];
+    log_call('TestConnection', ['server' => $server], '', $text, secrets_of($params, $config));
+    return $text;
 }
 
 /**
@@ -100,8 +107,7 @@ function panel_login_url(array $params, string $action): array
         if ($path === null) {
             return [null, 'kaziwhmcs: save it first: the bridge knows services and servers by their WHMCS id'];
         }
-        $admin = isset($_SESSION['adminid']) ? 'admin #' . (int) $_SESSION['adminid'] : '';
-        $answer = bridge_read($config, 'POST', $path, ['admin' => $admin], 'a panel login');
+        $answer = bridge_read($config, 'POST', $path, login_asker($params, $action), 'a panel login');
     } catch (ConfigError | BridgeError $error) {
         log_call($action, ['serviceid' => $params['serviceid'] ?? null], '', $error->getMessage(), secrets_of($params, $config ?? null));
         return [null, $error->getMessage()];
@@ -109,23 +115,6 @@ function panel_login_url(array $params, string $action): array
     // The link logs in to the panel for a minute: it stays out of the log.
     log_call($action, ['serviceid' => $params['serviceid'] ?? null], '', 'one-time panel login link issued', secrets_of($params, $config));
     return [(string) ($answer['url'] ?? ''), null];
-}
-
-/**
- * A custom button's answer: the browser goes to $url (WHMCS's custom functions have no
- * redirect of their own); from the command line there is no browser, only "success".
- */
-function browser_send(?string $url, ?string $error): string
-{
-    if ($url === null || $url === '') {
-        return (string) $error;
-    }
-    if (PHP_SAPI !== 'cli' && !headers_sent()) {
-        header('Location: ' . $url, true, 303);
-        header('Referrer-Policy: no-referrer');
-        exit;
-    }
-    return 'success';
 }
 
 /**

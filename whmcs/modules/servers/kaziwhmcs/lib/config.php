@@ -14,8 +14,6 @@ if (!defined('WHMCS')) {
 const DEFAULT_WAIT_SECONDS = 25;
 const MAX_WAIT_SECONDS = 300;
 const DEFAULT_LINK_SECONDS = 600;
-// WHMCS's stock welcome template of hosting products.
-const DEFAULT_WELCOME_EMAIL = 'Hosting Account Welcome Email';
 
 class ConfigError extends \RuntimeException
 {
@@ -65,19 +63,12 @@ function config_load(): array
     if ($caFile !== '' && !is_readable($caFile)) {
         throw new ConfigError("kaziwhmcs: ca_file $caFile named in $path cannot be read");
     }
-    $department = $loaded['failure_ticket_department'] ?? 0;
-    if (!is_numeric($department) || (int) $department < 0) {
-        throw new ConfigError("kaziwhmcs: failure_ticket_department in $path must be a support department id, or 0 for no ticket");
-    }
-    $welcome = $loaded['welcome_email'] ?? DEFAULT_WELCOME_EMAIL;
-    if (!is_string($welcome)) {
-        throw new ConfigError("kaziwhmcs: welcome_email in $path must be an email template name, or '' for none");
-    }
+    // failure_ticket_department and welcome_email of older versions are ignored: failures
+    // are told to staff only, and WHMCS sends the welcome email itself.
     return [
         'bridge_url' => $url,
         'cron_hook' => (bool) ($loaded['cron_hook'] ?? true),
-        'failure_ticket_department' => (int) $department,
-        'welcome_email' => trim($welcome),
+        'notify_admins' => (bool) ($loaded['notify_admins'] ?? true),
         'webhook_secret' => $secret,
         'wait_seconds' => (float) $wait,
         'link_seconds' => (int) $link,

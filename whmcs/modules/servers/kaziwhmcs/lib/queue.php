@@ -1,15 +1,18 @@
 <?php
 /**
  * After each WHMCS cron run: WHMCS's Module Queue holds every kaziwhmcs command that
- * answered "still running" or failed. For each item, ask the bridge for the outcome of
- * its latest operation of that command for that service, then
- *  - succeeded: run the command again through WHMCS (localAPI Module*), which the bridge
- *    answers at once (already in effect), so WHMCS does its own follow-up (status, queue);
- *    a late CreateAccount also gets its welcome email, once;
- *  - failed: tell WHMCS once per operation (activity log, optionally a ticket); the item
- *    stays for the admin;
- *  - still running: nothing yet.
- * Only localAPI, logActivity and WHMCS\Module\Queue: no database access of its own.
+ * answered "still running" or failed (WHMCS never retries it by itself). The hook asks the
+ * bridge about all of them in a few requests, then for each item
+ *  - superseded (a later command of the service was accepted since, e.g. an unsuspension
+ *    after a payment): resolved in WHMCS with one activity-log line, never replayed;
+ *  - succeeded: replayed once through WHMCS (localAPI Module*, with the suspension's
+ *    reason the bridge kept), which the bridge answers at once (already in effect), so that
+ *    WHMCS does its own follow-up (status, welcome email, queue); a replay that fails is
+ *    left for an admin, with one line saying so;
+ *  - failed: told once, to staff only (activity log, an admin notification);
+ *  - still running, or unknown to the bridge: nothing yet.
+ * What was told and replayed is remembered by the bridge (signed requests), so each
+ * happens once per operation whatever the number of cron runs.
  */
 
 namespace KaziWhmcs;
@@ -27,158 +30,247 @@ const QUEUE_API_ACTIONS = [
     'TerminateAccount' => 'ModuleTerminate',
     'ChangePassword' => 'ModuleChangePw',
 ];
-const OUTCOME_TIMEOUT = 10;
+const OUTCOME_TIMEOUT = 20;
+// The bridge takes signed bodies of 4 KiB and 1,000 items at most: asked in chunks below.
+const QUEUE_BODY_BYTES = 3800;
+const QUEUE_CHUNK_ITEMS = 1000;
 
 /**
- * The outcome of the bridge's latest $command for the service, or null when the bridge
- * has none (WHMCS queued it before the bridge ever saw it).
+ * A field of a queue item as WHMCS gives it: a WHMCS\Module\Queue model (Eloquent: its
+ * attributes are read through the model, never by casting it) or an array (the external
+ * API's JSON), under its column name or the documented camelCase one.
  */
-function queue_outcome(array $config, int $serviceId, string $command): ?array
+function queue_field($item, string $column, string $camel)
 {
-    $path = "/webhooks/whmcs/services/$serviceId/outcome/?command=" . rawurlencode($command);
-    list($status, $raw) = http_request($config, 'GET', $config['bridge_url'] . $path, null, OUTCOME_TIMEOUT);
-    if ($status === 404) {
-        return null;
+    if (is_object($item)) {
+        return $item->$column ?? $item->$camel ?? null;
     }
-    return answer_json($status, $raw, "the outcome of $command for service $serviceId");
+    if (is_array($item)) {
+        return $item[$column] ?? $item[$camel] ?? null;
+    }
+    return null;
 }
 
 /**
- * Whether WHMCS's activity log already holds an entry containing $marker.
+ * [[service id, command], ...]: the open kaziwhmcs service items of GetModuleQueue's
+ * `queue` (a collection of models, or a plain array), each (service, command) once.
  */
-function activity_logged(string $marker): bool
+function queue_items($queue, ?int $onlyService = null): array
 {
-    $found = localAPI('GetActivityLog', ['description' => $marker, 'limitnum' => 1]);
-    return is_array($found) && (int) ($found['totalresults'] ?? 0) > 0;
+    $items = [];
+    if (!is_iterable($queue)) {
+        return [];
+    }
+    foreach ($queue as $item) {
+        $command = (string) queue_field($item, 'module_action', 'moduleAction');
+        $serviceId = id_value(queue_field($item, 'service_id', 'serviceId'));
+        $module = queue_field($item, 'module_name', 'moduleName');
+        $type = queue_field($item, 'service_type', 'serviceType');
+        if (!isset(QUEUE_API_ACTIONS[$command]) || $serviceId === null
+            || !empty(queue_field($item, 'completed', 'completed'))
+            || ($module !== null && $module !== MODULE_NAME) || ($type !== null && $type !== 'service')
+            || ($onlyService !== null && $serviceId !== $onlyService)) {
+            continue;
+        }
+        $items["$command $serviceId"] = [$serviceId, $command];
+    }
+    return array_values($items);
 }
 
 /**
- * [domain, client id] of a WHMCS service, as far as WHMCS's API tells.
+ * Grouped lists ({key: [value, ...]}) cut into bodies the bridge takes.
  */
-function service_details(int $serviceId): array
+function body_chunks(array $grouped): array
 {
-    $found = localAPI('GetClientsProducts', ['serviceid' => $serviceId]);
-    $product = $found['products']['product'][0] ?? null;
-    if (!is_array($product)) {
-        return ["service $serviceId", null];
+    $chunks = [];
+    $chunk = [];
+    $bytes = 0;
+    $count = 0;
+    foreach ($grouped as $key => $values) {
+        foreach ($values as $value) {
+            $cost = strlen((string) json_encode($value)) + 1 + (isset($chunk[$key]) ? 0 : strlen((string) $key) + 8);
+            if ($chunk !== [] && ($bytes + $cost > QUEUE_BODY_BYTES || $count >= QUEUE_CHUNK_ITEMS)) {
+                $chunks[] = $chunk;
+                list($chunk, $bytes, $count) = [[], 0, 0];
+                $cost = strlen((string) json_encode($value)) + 1 + strlen((string) $key) + 8;
+            }
+            $chunk[$key][] = $value;
+            $bytes += $cost;
+            $count++;
+        }
     }
-    return [(string) ($product['domain'] ?? "service $serviceId"), id_value($product['clientid'] ?? null)];
+    if ($chunk !== []) {
+        $chunks[] = $chunk;
+    }
+    return $chunks;
 }
 
 /**
- * A failed operation, told once however often cron runs: the activity log entry is the
- * memory (WHMCS's own, read through its API).
+ * The bridge's outcomes of the items, by "<command> <service id>" (unknown ones absent).
  */
-function queue_failure_tell(array $config, int $serviceId, string $command, array $outcome): bool
+function queue_outcomes(array $config, array $items): array
 {
-    $marker = "kaziwhmcs: operation #{$outcome['operation']} failed";
-    if (activity_logged($marker)) {
-        return false;
+    $grouped = [];
+    foreach ($items as list($serviceId, $command)) {
+        $grouped[$command][] = $serviceId;
     }
-    list($domain, $clientId) = service_details($serviceId);
-    $text = mask_text(outcome_text($command, $outcome), secrets_of([], $config));
-    logActivity("$marker: $command of $domain (service $serviceId): $text", (int) $clientId);
-    if ($config['failure_ticket_department'] > 0 && $clientId !== null) {
-        localAPI('OpenTicket', [
-            'deptid' => $config['failure_ticket_department'],
-            'clientid' => $clientId,
-            'serviceid' => $serviceId,
-            'subject' => "Hosting account $domain: $command failed",
-            'message' => "The kaziwhmcs bridge could not carry out $command for $domain "
-                . "(operation {$outcome['operation']}). The panel answered:\n\n$text\n\n"
-                . "The command stays in WHMCS's Module Queue (Utilities > Module Queue) until it is retried or dismissed.",
-            'priority' => 'High',
-            'admin' => true,
+    $outcomes = [];
+    foreach (body_chunks($grouped) as $chunk) {
+        $answer = bridge_read($config, 'POST', '/webhooks/whmcs/queue/outcomes/', ['items' => $chunk], 'the Module Queue outcomes', OUTCOME_TIMEOUT);
+        foreach ((array) ($answer['outcomes'] ?? []) as $outcome) {
+            if (is_array($outcome) && isset($outcome['command'], $outcome['serviceid'], $outcome['operation'], $outcome['state'])) {
+                $outcomes["{$outcome['command']} {$outcome['serviceid']}"] = $outcome;
+            }
+        }
+    }
+    return $outcomes;
+}
+
+/**
+ * Record at the bridge what was told or done in WHMCS ({kind: [operation, ...]}).
+ */
+function queue_told(array $config, array $told): void
+{
+    foreach (body_chunks(array_filter($told)) as $chunk) {
+        bridge_read($config, 'POST', '/webhooks/whmcs/queue/told/', ['told' => $chunk], 'what the Module Queue hook told WHMCS', OUTCOME_TIMEOUT);
+    }
+}
+
+function queue_subject(array $outcome): string
+{
+    $domain = (string) ($outcome['domain'] ?? '');
+    return "{$outcome['command']} of " . ($domain !== '' ? $domain : 'a service') . " (service {$outcome['serviceid']})";
+}
+
+/**
+ * One line in WHMCS's activity log (staff only), in the client's log when known.
+ */
+function queue_activity(string $text, array $outcome, array $config): void
+{
+    logActivity('kaziwhmcs: ' . mask_text($text, secrets_of([], $config)), (int) (id_value($outcome['userid'] ?? null) ?? 0));
+}
+
+/**
+ * A failed operation, told to staff: the activity log and an admin notification. Nothing
+ * reaches the customer (no ticket, no client email).
+ */
+function queue_failure_tell(array $config, array $outcome): void
+{
+    $subject = queue_subject($outcome);
+    $text = mask_text(outcome_text($outcome['command'], $outcome), secrets_of([], $config));
+    queue_activity("operation #{$outcome['operation']} failed: $subject: $text. The Module Queue item stays for an admin (Utilities > Module Queue)", $outcome, $config);
+    if ($config['notify_admins']) {
+        localAPI('SendAdminEmail', [
+            'type' => 'system',
+            'customsubject' => "kaziwhmcs: $subject failed",
+            'custommessage' => '<p>' . html("The kaziwhmcs bridge could not carry out $subject (operation {$outcome['operation']}). The panel answered:") . '</p>'
+                . '<p>' . html($text) . '</p><p>' . html("The command stays in WHMCS's Module Queue (Utilities > Module Queue) until it is retried or dismissed.") . '</p>',
         ]);
     }
-    return true;
 }
 
 /**
- * The product's welcome email after a late create: WHMCS's ModuleCreate does not send it
- * (only an order's automatic setup does). Once per operation.
+ * Replay the bridge's success through WHMCS; returns WHMCS's error text, or '' when done.
  */
-function queue_welcome_send(array $config, int $serviceId, array $outcome): void
+function queue_replay(array $outcome): string
 {
-    if ($config['welcome_email'] === '') {
-        return;
+    $command = $outcome['command'];
+    $values = ['serviceid' => (int) $outcome['serviceid']];
+    if ($command === 'SuspendAccount' && isset($outcome['reason']) && is_string($outcome['reason']) && $outcome['reason'] !== '') {
+        $values['suspendreason'] = $outcome['reason'];
     }
-    $marker = "kaziwhmcs: welcome email for operation #{$outcome['operation']}";
-    if (activity_logged($marker)) {
-        return;
-    }
-    $sent = localAPI('SendEmail', ['messagename' => $config['welcome_email'], 'id' => $serviceId]);
-    if (($sent['result'] ?? '') === 'success') {
-        logActivity("$marker sent (service $serviceId, template '{$config['welcome_email']}')");
-    } else {
-        logActivity("kaziwhmcs: the welcome email of service $serviceId could not be sent: " . ($sent['message'] ?? 'unknown error'));
-    }
-}
-
-/**
- * Run the bridge's success through WHMCS; returns WHMCS's error text, or '' when done.
- */
-function queue_item_complete(array $config, int $serviceId, string $command, array $outcome): string
-{
-    $done = localAPI(QUEUE_API_ACTIONS[$command], ['serviceid' => $serviceId]);
+    $done = localAPI(QUEUE_API_ACTIONS[$command], $values);
     if (($done['result'] ?? '') !== 'success') {
         return (string) ($done['message'] ?? 'unknown error');
     }
-    // Resolved by WHMCS itself after a success; resolving again does no harm.
-    if (class_exists('\\WHMCS\\Module\\Queue')) {
-        \WHMCS\Module\Queue::resolve('service', $serviceId, MODULE_NAME, $command);
-    }
-    if ($command === 'CreateAccount') {
-        queue_welcome_send($config, $serviceId, $outcome);
-    }
+    // WHMCS resolves the item after a success itself; resolving again does no harm.
+    \WHMCS\Module\Queue::resolve('service', (int) $outcome['serviceid'], MODULE_NAME, $command);
     return '';
 }
 
 /**
- * The AfterCronJob hook; returns what it did, by outcome (also written to the module log).
+ * The hook (and the service page's button, for one service); returns what it did, by
+ * outcome (also one line in the module log).
  */
-function queue_complete(): array
+function queue_complete(?int $onlyService = null): array
 {
-    $done = ['completed' => 0, 'failures_told' => 0, 'running' => 0, 'unknown' => 0, 'errors' => []];
+    $done = ['completed' => 0, 'superseded' => 0, 'failures_told' => 0, 'replays_failed' => 0, 'left_for_admin' => 0, 'running' => 0, 'unknown' => 0, 'failed' => [], 'errors' => []];
     try {
         $config = config_load();
     } catch (ConfigError $error) {
         log_call('AfterCronJob', [], '', $error->getMessage(), []);
         return $done + ['skipped' => $error->getMessage()];
     }
-    if (!$config['cron_hook']) {
+    if (!$config['cron_hook'] && $onlyService === null) {
         return $done + ['skipped' => 'cron_hook is off'];
     }
-    $queue = localAPI('GetModuleQueue', ['moduleName' => MODULE_NAME, 'serviceType' => 'service']);
-    foreach ((array) ($queue['queue'] ?? []) as $item) {
-        $item = (array) $item;
-        $command = (string) ($item['module_action'] ?? '');
-        $serviceId = id_value($item['service_id'] ?? null);
-        if (!isset(QUEUE_API_ACTIONS[$command]) || $serviceId === null || !empty($item['completed'])) {
-            continue;
-        }
-        try {
-            $outcome = queue_outcome($config, $serviceId, $command);
-        } catch (BridgeError $error) {
-            // The bridge is down or refuses: the next cron run asks again.
-            $done['errors'][] = $error->getMessage();
-            break;
-        }
+    $filter = ['moduleName' => MODULE_NAME, 'serviceType' => 'service'];
+    if ($onlyService !== null) {
+        $filter['relatedId'] = $onlyService;
+    }
+    $queue = localAPI('GetModuleQueue', $filter);
+    $items = queue_items($queue['queue'] ?? [], $onlyService);
+    try {
+        $outcomes = $items === [] ? [] : queue_outcomes($config, $items);
+    } catch (BridgeError $error) {
+        // The bridge is down or refuses: the next cron run asks again.
+        $done['errors'][] = $error->getMessage();
+        $outcomes = [];
+        $items = [];
+    }
+    $told = ['failure' => [], 'superseded' => [], 'replay' => []];
+    $replays = [];
+    foreach ($items as list($serviceId, $command)) {
+        $outcome = $outcomes["$command $serviceId"] ?? null;
         if ($outcome === null) {
             $done['unknown']++;
+            continue;
+        }
+        $already = is_array($outcome['told'] ?? null) ? $outcome['told'] : [];
+        if (!empty($outcome['superseded_by'])) {
+            $later = $outcome['superseded_by'];
+            \WHMCS\Module\Queue::resolve('service', $serviceId, MODULE_NAME, $command);
+            if (!in_array('superseded', $already, true)) {
+                queue_activity(queue_subject($outcome) . " not replayed: {$later['command']} (operation #{$later['operation']}) was accepted since; the Module Queue item is resolved", $outcome, $config);
+                $told['superseded'][] = (string) $outcome['operation'];
+            }
+            $done['superseded']++;
         } elseif ($outcome['state'] === 'succeeded') {
-            $error = queue_item_complete($config, $serviceId, $command, $outcome);
-            if ($error === '') {
-                $done['completed']++;
+            if (in_array('replay', $already, true)) {
+                $done['left_for_admin']++;
             } else {
-                $done['errors'][] = "$command of service $serviceId: $error";
+                $replays[] = $outcome;
+                $told['replay'][] = (string) $outcome['operation'];
             }
         } elseif ($outcome['state'] === 'failed') {
-            $done['failures_told'] += queue_failure_tell($config, $serviceId, $command, $outcome) ? 1 : 0;
+            $done['failed'][] = queue_subject($outcome) . ': ' . outcome_text($command, $outcome);
+            if (!in_array('failure', $already, true)) {
+                queue_failure_tell($config, $outcome);
+                $told['failure'][] = (string) $outcome['operation'];
+                $done['failures_told']++;
+            }
         } else {
             $done['running']++;
         }
     }
-    log_call('AfterCronJob', ['queue items' => count((array) ($queue['queue'] ?? []))], '', $done, secrets_of([], $config));
+    try {
+        // Recorded before the replays: a replay happens at most once per operation.
+        queue_told($config, $told);
+    } catch (BridgeError $error) {
+        $done['errors'][] = $error->getMessage();
+        $replays = [];
+    }
+    foreach ($replays as $outcome) {
+        $error = queue_replay($outcome);
+        if ($error === '') {
+            queue_activity(queue_subject($outcome) . " completed from the Module Queue (operation #{$outcome['operation']} succeeded at the bridge)", $outcome, $config);
+            $done['completed']++;
+        } else {
+            queue_activity('replaying ' . queue_subject($outcome) . " (operation #{$outcome['operation']}) failed: $error; the Module Queue item is left for an admin and not replayed again", $outcome, $config);
+            $done['replays_failed']++;
+            $done['errors'][] = queue_subject($outcome) . ": $error";
+        }
+    }
+    log_call($onlyService === null ? 'AfterCronJob' : 'QueueComplete', ['queue items' => count($items)], '', $done, secrets_of([], $config));
     return $done;
 }
