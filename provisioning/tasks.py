@@ -44,7 +44,9 @@ def alerts_deliver() -> int:
 
 def monitoring_sweep() -> int:
     """Every minute: suspensions owed long enough become incidents, alerts a failed
-    channel delayed go out, and old panel call timings are folded into the totals."""
+    channel delayed go out (those of a channel no longer configured are dropped), and old
+    panel call timings are folded into the totals."""
     incidents.suspension_incidents_check()
     timings.panel_calls_fold()
+    alerts.alerts_of_removed_channels_drop()
     return alerts.alerts_deliver()

@@ -126,6 +126,15 @@ def _claim(alert: Alert, now: datetime) -> bool:
     )
 
 
+def alerts_of_removed_channels_drop() -> int:
+    """Delete the unsent alerts of a channel no longer configured: nothing would send
+    them, and a channel configured again must not deliver a backlog of old news."""
+    dropped, _ = Alert.objects.filter(sent_at=None).exclude(channel__in=alert_channels()).delete()
+    if dropped:
+        logger.warning("%s unsent alerts of a channel no longer configured dropped", dropped)
+    return dropped
+
+
 def alerts_deliver(now: datetime | None = None) -> int:
     """Send the alerts that are due; returns how many went out. A channel that fails is
     left alone for the rest of the run (its other alerts stay due)."""
