@@ -63,3 +63,63 @@ def test_the_suspension_carried_out_resolves_it(owed, alerting):
     assert incident.resolution == "the suspension is no longer owed"
     assert mail.outbox[-1].subject.startswith("[kaziwhmcs] Resolved: Suspension of shop.example")
     assert alerting.texts[-1].startswith("RESOLVED: Suspension of shop.example.com")
+
+
+@pytest.fixture
+def failed_for_good(active_service, panel, settings):
+    """A suspension that failed for good: WHMCS will send it again the next day."""
+    settings.OPERATION_MAX_ATTEMPTS = 1
+    panel.state.add_fault("http500")
+    op = queued("SuspendAccount", active_service)
+    assert operation_run(op.pk) == "failed"
+    op.refresh_from_db()
+    return op
+
+
+def test_a_suspension_sent_again_keeps_the_incident_open_for_the_whole_debt(
+    failed_for_good, alerting
+):
+    start = failed_for_good.created_at
+    with time_machine.travel(start + timedelta(minutes=61)):
+        assert suspension_incidents_check() == (1, 0)
+    for day in (1, 2):
+        with time_machine.travel(start + timedelta(days=day)):
+            resent = queued("SuspendAccount", failed_for_good.service)
+            assert operation_run(resent.pk) == "failed"
+        with time_machine.travel(start + timedelta(days=day, minutes=5)):
+            assert suspension_incidents_check() == (0, 0), "still owed: not resolved"
+    incident = Incident.objects.get(kind="suspension-owed")
+    assert incident.resolved_at is None
+    events = list(incident.alerts.values_list("event", flat=True))
+    assert events == ["opened", "opened"], "one Opened alert per channel, nothing else"
+
+
+def test_a_service_owed_longer_than_the_setting_opens_it_even_if_sent_again_lately(
+    failed_for_good, alerting
+):
+    start = failed_for_good.created_at
+    with time_machine.travel(start + timedelta(minutes=50)):
+        resent = queued("SuspendAccount", failed_for_good.service)
+        assert operation_run(resent.pk) == "failed"
+    with time_machine.travel(start + timedelta(minutes=61)):
+        assert suspension_incidents_check() == (1, 0)
+    incident = Incident.objects.get(kind="suspension-owed")
+    assert incident.title == "Suspension of shop.example.com owed for 61 minutes"
+
+
+def test_an_admins_unsuspend_ends_it(owed, alerting):
+    with time_machine.travel(owed.created_at + timedelta(minutes=61)):
+        assert suspension_incidents_check() == (1, 0)
+        queued("UnsuspendAccount", owed.service, source="admin")
+        assert suspension_incidents_check() == (0, 1)
+    assert Incident.objects.get().resolution == "the suspension is no longer owed"
+
+
+def test_a_termination_ends_it_once_it_succeeds(owed, alerting):
+    with time_machine.travel(owed.created_at + timedelta(minutes=61)):
+        assert suspension_incidents_check() == (1, 0)
+        terminate = queued("TerminateAccount", owed.service, source="admin")
+        assert suspension_incidents_check() == (0, 0), "a termination not carried out yet"
+        assert operation_run(terminate.pk) == "succeeded"
+        assert suspension_incidents_check() == (0, 1)
+    assert Incident.objects.get().resolution == "the suspension is no longer owed"
