@@ -49,6 +49,12 @@ class Incident(models.Model):
     last_seen_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(blank=True)
+    recovered_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Server incidents: the first success since the last failure; it ends "
+        "after ALERT_SERVER_QUIET_MINUTES without another failure.",
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]

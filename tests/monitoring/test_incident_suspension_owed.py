@@ -9,7 +9,7 @@ from django.core import mail
 
 from provisioning.models import Incident
 from provisioning.monitoring.alerts import alerts_deliver
-from provisioning.monitoring.incidents import suspension_incidents_check
+from provisioning.monitoring.suspension_incidents import suspension_incidents_check
 from provisioning.operations.worker import operation_run
 from provisioning.tasks import monitoring_sweep
 from tests.operation_requests import queued
