@@ -242,6 +242,33 @@ def _success_settles(op: Operation, now: datetime) -> None:
         incident_resolve(incident, f"{op.command} succeeded (operation #{op.pk})", now)
 
 
+def operation_incidents_settle(now: datetime | None = None) -> int:
+    """End the operation-failed incidents that a later success settled without a
+    worker's attempt: billing's newer word answered as already in effect (an unsuspend
+    of the active account a suspension failed on) is journaled as a success of its own.
+    Run by the minutely sweep; one query per open incident of the kind (a small set)."""
+    now = now or timezone.now()
+    ended = 0
+    for incident in Incident.objects.filter(
+        kind=Kind.OPERATION_FAILED, resolved_at=None, service__isnull=False
+    ).exclude(operation=None):
+        later = (
+            Operation.objects.filter(
+                service_id=incident.service_id,
+                command__in=_SETTLED_BY.get(incident.command, ()),
+                state=State.SUCCEEDED,
+                id__gt=incident.operation_id,
+            )
+            .order_by("id")
+            .values_list("pk", "command")
+            .first()
+        )
+        if later is not None:
+            pk, command = later
+            ended += incident_resolve(incident, f"{command} succeeded (operation #{pk})", now)
+    return ended
+
+
 def _drift_text(drift: dict) -> str:
     parts = []
     for field, label in (
