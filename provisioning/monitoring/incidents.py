@@ -235,7 +235,7 @@ def _success_settles(op: Operation, now: datetime) -> None:
     if op.service_id is None or op.command not in _SETTLED_BY:
         return
     keys = [_operation_key(op.service_id, c) for c in _SETTLED_BY[op.command]]
-    # One query on the open incidents (a small, indexed set) per success.
+    # Queries on the open incidents (a small, indexed set), only while any is open.
     for incident in Incident.objects.filter(
         kind=Kind.OPERATION_FAILED, key__in=keys, resolved_at=None
     ):
