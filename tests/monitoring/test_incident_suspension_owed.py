@@ -10,8 +10,10 @@ from django.core import mail
 from provisioning.models import Incident
 from provisioning.monitoring.alerts import alerts_deliver
 from provisioning.monitoring.suspension_incidents import suspension_incidents_check
+from provisioning.operations.accepting import operation_request
 from provisioning.operations.worker import operation_run
 from provisioning.tasks import monitoring_sweep
+from tests.factories import ServiceFactory
 from tests.operation_requests import queued
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +125,22 @@ def test_a_termination_ends_it_once_it_succeeds(owed, alerting):
         assert operation_run(terminate.pk) == "succeeded"
         assert suspension_incidents_check() == (0, 1)
     assert Incident.objects.get().resolution == "the suspension is no longer owed"
+
+
+def test_an_unsuspend_ends_it_for_a_service_the_bridge_created(server, panel, alerting, settings):
+    service = ServiceFactory(server=server, domain="new.example.com")
+    assert operation_run(queued("CreateAccount", service).pk) == "succeeded"
+    settings.OPERATION_MAX_ATTEMPTS = 1
+    panel.state.add_fault("http500", count=1)
+    suspend = queued("SuspendAccount", service)
+    assert operation_run(suspend.pk) == "failed"
+    with time_machine.travel(suspend.created_at + timedelta(minutes=61)):
+        assert suspension_incidents_check() == (1, 0)
+        # Billing changed its mind: the account is active, the create answers for it no
+        # more (the failed suspension came after it).
+        queued_or_answered = operation_request(
+            "UnsuspendAccount", server=server, service=service, source="webhook"
+        )[0]
+        assert queued_or_answered.command == "UnsuspendAccount"
+        monitoring_sweep()
+    assert not Incident.objects.filter(resolved_at=None).exists(), "both incidents ended"
