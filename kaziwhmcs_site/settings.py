@@ -309,6 +309,11 @@ ALERT_EMAILS = env.list("ALERT_EMAILS", default=[])
 # A Slack/Mattermost-compatible incoming webhook (a JSON POST with `text`); a secret URL.
 ALERT_WEBHOOK_URL = env_secret("ALERT_WEBHOOK_URL")
 ALERT_SUSPENSION_OWED_MINUTES = env.int("ALERT_SUSPENSION_OWED_MINUTES", default=60)
+# A server incident ends after this long without a failed call since a successful one: a
+# flapping panel stays one incident instead of one per flap.
+ALERT_SERVER_QUIET_MINUTES = env.int("ALERT_SERVER_QUIET_MINUTES", default=30)
+if ALERT_SERVER_QUIET_MINUTES < 1:
+    raise ImproperlyConfigured("ALERT_SERVER_QUIET_MINUTES must be 1 or more")
 # The bridge's address as operators reach it, for the admin links in alerts.
 BRIDGE_URL = env.str("BRIDGE_URL", default="http://localhost:8000").rstrip("/")
 # GET /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.

@@ -45,9 +45,17 @@ class EncryptedTextField(models.TextField):
         if isinstance(value, str) and value.startswith(SERIALIZED_PREFIX):
             try:
                 return fernet().decrypt(value[len(SERIALIZED_PREFIX) :].encode()).decode()
-            except InvalidToken:
-                return value
+            except InvalidToken as exc:
+                # Storing the marked token as the value would make it the password.
+                raise ImproperlyConfigured(
+                    f"{self._label()} in the dump cannot be decrypted with "
+                    "FIELD_ENCRYPTION_KEYS (was the key it was written with removed?)"
+                ) from exc
         return value
+
+    def _label(self) -> str:
+        model = getattr(self, "model", None)
+        return f"{model.__name__}.{self.name}" if model is not None else self.name
 
     def from_db_value(self, value, expression, connection):
         if not value:
@@ -56,7 +64,7 @@ class EncryptedTextField(models.TextField):
             return fernet().decrypt(value.encode()).decode()
         except InvalidToken as exc:
             raise ImproperlyConfigured(
-                f"{self.model.__name__}.{self.name} cannot be decrypted with "
+                f"{self._label()} cannot be decrypted with "
                 "FIELD_ENCRYPTION_KEYS (was a key removed too early?)"
             ) from exc
 

@@ -49,6 +49,12 @@ class Incident(models.Model):
     last_seen_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(blank=True)
+    recovered_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Server incidents: the first success since the last failure; it ends "
+        "after ALERT_SERVER_QUIET_MINUTES without another failure.",
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -87,6 +93,9 @@ class Alert(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices)
     created_at = models.DateTimeField()
     next_attempt_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="A worker is sending it (until then at most)."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)

@@ -3,6 +3,7 @@
 import logging
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -41,7 +42,18 @@ def settings_secrets() -> list[str]:
         getattr(settings, name, "") or ""
         for name in ("METRICS_TOKEN", "ALERT_WEBHOOK_URL", "EMAIL_HOST_PASSWORD")
     ]
+    secrets += _url_tail(getattr(settings, "ALERT_WEBHOOK_URL", "") or "")
     return [secret for secret in secrets if secret and len(secret) >= 8]
+
+
+def _url_tail(url: str) -> list[str]:
+    """A chat webhook's token is its path: urllib3 logs the path (and query) alone at
+    DEBUG ("POST /hooks/<token> HTTP/1.1"), without the host."""
+    parts = urlsplit(url)
+    tail = [parts.path + (f"?{parts.query}" if parts.query else "")]
+    if parts.query:
+        tail.append(parts.query)
+    return [t for t in tail if t.strip("/")]
 
 
 class SecretRedactingFilter(logging.Filter):

@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from .models import Operation, Server
-from .monitoring import alerts, incidents
+from .monitoring import alerts, incidents, suspension_incidents
 from .operations import accepting, sweep, worker
 from .panels import timings
 
@@ -43,8 +43,13 @@ def alerts_deliver() -> int:
 
 
 def monitoring_sweep() -> int:
-    """Every minute: suspensions owed long enough become incidents, alerts a failed
-    channel delayed go out, and old panel call timings are folded into the totals."""
-    incidents.suspension_incidents_check()
+    """Every minute: suspensions owed long enough become incidents; server incidents
+    quiet long enough end, and failed commands that billing's newer word settled; alerts
+    a failed channel delayed go out (those of a channel no longer configured are
+    dropped); old panel call timings are folded into the totals."""
+    suspension_incidents.suspension_incidents_check()
+    incidents.server_incidents_settle()
+    incidents.operation_incidents_settle()
     timings.panel_calls_fold()
+    alerts.alerts_of_removed_channels_drop()
     return alerts.alerts_deliver()

@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from provisioning.models import Operation, Server, Service
 from tests.factories import OperationFactory, ServiceFactory
@@ -83,3 +84,30 @@ def test_the_first_key_encrypts_and_every_key_decrypts():
         service = ServiceFactory(password="Fresh-pass-1")
     with override_settings(FIELD_ENCRYPTION_KEYS=[NEW]):
         assert Service.objects.get(pk=service.pk).password == "Fresh-pass-1"
+
+
+@pytest.mark.django_db
+def test_a_dump_restored_after_its_key_was_removed_fails_naming_the_field(tmp_path):
+    service = stored_under_old_key()[0]
+    dump = tmp_path / "dump.json"
+    with override_settings(FIELD_ENCRYPTION_KEYS=[OLD]):
+        call_command("dumpdata", "provisioning.server", output=str(dump))
+    with override_settings(FIELD_ENCRYPTION_KEYS=[NEW]):
+        Server.objects.filter(pk=service.server_id).update(reseller_password="")
+        with pytest.raises(Exception, match=r"Server\.reseller_password .*cannot be decrypted"):
+            call_command("loaddata", str(dump), stdout=StringIO())
+        stored = Server.objects.get(pk=service.server_id)
+        assert stored.reseller_password == "", "the marked token is not stored as the password"
+
+
+@pytest.mark.django_db
+def test_rotation_rewrites_only_the_rows_that_hold_an_encrypted_value():
+    stored_under_old_key()
+    with override_settings(FIELD_ENCRYPTION_KEYS=[OLD]):
+        OperationFactory.create_batch(30, command=Operation.Command.SUSPEND, secret="")
+    with override_settings(FIELD_ENCRYPTION_KEYS=[NEW, OLD]):
+        with CaptureQueriesContext(connection) as queries:
+            call_command("rotate_keys", "--batch-size", "10", stdout=StringIO())
+    operation_table = Operation._meta.db_table
+    updates = [q["sql"] for q in queries if q["sql"].startswith(f'UPDATE "{operation_table}"')]
+    assert len(updates) == 1, "one operation holds a secret: one row rewritten"

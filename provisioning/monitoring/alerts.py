@@ -2,8 +2,11 @@
 
 An alert is a row written with the incident's change (the outbox); the worker sends it
 after the commit (`alerts_deliver`, queued then and run every minute), never a request
-or a transaction. A channel that fails (a mail server down, a webhook answering 500)
-delays its alerts with a growing delay; nothing else waits for it."""
+or a transaction. Each channel sends its alerts oldest first, so an incident's
+"Resolved" never overtakes its "Opened". A channel that fails (a mail server down, a
+webhook answering 500) is tried again after a growing delay, or as soon as a new alert
+is due; once it delivers, what waited goes out at once, in order. Nothing else waits
+for it."""
 
 import logging
 from datetime import datetime, timedelta
@@ -12,7 +15,7 @@ import requests
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -120,40 +123,64 @@ def _delay(attempts: int) -> timedelta:
 def _claim(alert: Alert, now: datetime) -> bool:
     """Take the alert with one conditional UPDATE, so two workers never both send it."""
     return bool(
-        Alert.objects.filter(
-            pk=alert.pk, sent_at=None, next_attempt_at=alert.next_attempt_at
-        ).update(next_attempt_at=now + CLAIM)
+        Alert.objects.filter(pk=alert.pk, sent_at=None)
+        .filter(Q(claimed_until=None) | Q(claimed_until__lte=now))
+        .update(claimed_until=now + CLAIM)
     )
 
 
-def alerts_deliver(now: datetime | None = None) -> int:
-    """Send the alerts that are due; returns how many went out. A channel that fails is
-    left alone for the rest of the run (its other alerts stay due)."""
-    now = now or timezone.now()
-    channels = alert_channels()
-    due = (
-        Alert.objects.filter(sent_at=None, next_attempt_at__lte=now, channel__in=channels)
+def _channel_delay(channel: str, alert: Alert, exc: Exception, now: datetime) -> None:
+    """The channel is down: its alerts wait together, the delay growing with the tries
+    of the oldest (the one that failed)."""
+    error = _error_text(exc)
+    logger.warning("alert #%s by %s not sent: %s", alert.pk, channel, error)
+    retry_at = now + _delay(alert.attempts + 1)
+    Alert.objects.filter(pk=alert.pk).update(
+        attempts=F("attempts") + 1, last_error=error, next_attempt_at=retry_at, claimed_until=None
+    )
+    Alert.objects.filter(channel=channel, sent_at=None, next_attempt_at__lt=retry_at).filter(
+        Q(claimed_until=None) | Q(claimed_until__lte=now)
+    ).update(next_attempt_at=retry_at)
+
+
+def _channel_deliver(channel: str, now: datetime) -> int:
+    """Send the channel's waiting alerts oldest first if one of them is due; stop at the
+    first failure, so that no alert overtakes an earlier one."""
+    waiting = list(
+        Alert.objects.filter(sent_at=None, channel=channel)
         .select_related("incident__server", "incident__service")
-        .order_by("id")
+        .order_by("id")[:BATCH]
     )
-    sent, down = 0, set()
-    for alert in list(due[:BATCH]):
-        if alert.channel in down or not _claim(alert, now):
-            continue
+    if not any(alert.next_attempt_at <= now for alert in waiting):
+        return 0
+    if any(alert.claimed_until and alert.claimed_until > now for alert in waiting):
+        return 0  # another worker is sending this channel's alerts, in order
+    sent = 0
+    for alert in waiting:
+        if not _claim(alert, now):
+            break  # another worker took the channel over
         try:
-            _SENDERS[alert.channel](*alert_text(alert.incident, alert.event))
+            _SENDERS[channel](*alert_text(alert.incident, alert.event))
         except Exception as exc:
-            down.add(alert.channel)
-            error = _error_text(exc)
-            logger.warning("alert #%s by %s not sent: %s", alert.pk, alert.channel, error)
-            Alert.objects.filter(pk=alert.pk).update(
-                attempts=F("attempts") + 1,
-                last_error=error,
-                next_attempt_at=now + _delay(alert.attempts + 1),
-            )
-            continue
+            _channel_delay(channel, alert, exc, now)
+            break
         Alert.objects.filter(pk=alert.pk).update(
-            sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+            sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="", claimed_until=None
         )
         sent += 1
     return sent
+
+
+def alerts_of_removed_channels_drop() -> int:
+    """Delete the unsent alerts of a channel no longer configured: nothing would send
+    them, and a channel configured again must not deliver a backlog of old news."""
+    dropped, _ = Alert.objects.filter(sent_at=None).exclude(channel__in=alert_channels()).delete()
+    if dropped:
+        logger.warning("%s unsent alerts of a channel no longer configured dropped", dropped)
+    return dropped
+
+
+def alerts_deliver(now: datetime | None = None) -> int:
+    """Send the alerts that are due, each channel on its own; returns how many went out."""
+    now = now or timezone.now()
+    return sum(_channel_deliver(channel, now) for channel in alert_channels())

@@ -7,9 +7,12 @@ transaction; the worker sends them after the commit. Four kinds, each with its r
   called by the worker as it finishes an attempt): resolved when the command, or one that
   replaces it, later succeeds on that service;
 - a suspension owed for longer than ALERT_SUSPENSION_OWED_MINUTES
-  (`suspension_incidents_check`, every minute);
+  (`suspension_incidents.py`, every minute);
 - a server unreachable, locking the bridge out or refusing the reseller's login
-  (`operation_incidents_update` too): resolved by the next success on that server;
+  (`operation_incidents_update` too): opened once the problem lasts (see
+  `server_failure_record`), resolved after ALERT_SERVER_QUIET_MINUTES without a failure
+  since a successful call (an operation, a Test Connection, a usage import or a
+  reconciliation), so that a flapping panel is one incident, not one per flap;
 - reconciliation drift on a server (`reconcile_incidents_update`, after each run)."""
 
 from datetime import datetime, timedelta
@@ -20,7 +23,6 @@ from django.db.models import Count, Exists, F, Q
 from django.utils import timezone
 
 from ..models import Alert, Incident, Operation, ReconcileReport, Server
-from ..operations.debts import suspensions_owed_operations
 from ..panels.imscp.errors import PanelLockedOut, PanelLoginRefused, PanelTransientError
 from .alerts import alerts_create
 
@@ -66,9 +68,13 @@ def incident_open(kind: str, key: str, *, title: str, detail: str, now: datetime
 
 
 def _repeat(kind: str, key: str, detail: str, now: datetime) -> bool:
+    # A server incident's quiet period starts again with the failure.
     return bool(
         Incident.objects.filter(kind=kind, key=key, resolved_at=None).update(
-            occurrences=F("occurrences") + 1, last_seen_at=now, latest_detail=detail
+            occurrences=F("occurrences") + 1,
+            last_seen_at=now,
+            latest_detail=detail,
+            recovered_at=None,
         )
     )
 
@@ -106,7 +112,7 @@ def server_problem_of(error: Exception | None, text: str) -> str | None:
 
 def server_incident_open(server: Server, problem: str, now: datetime) -> None:
     """Open the server's incident with `problem`; a problem while one is open is a repeat
-    (the next success on the server resolves it)."""
+    (it ends a quiet period of successes)."""
     incident_open(
         Kind.SERVER_PROBLEM,
         _server_key(server.pk),
@@ -115,6 +121,66 @@ def server_incident_open(server: Server, problem: str, now: datetime) -> None:
         now=now,
         server=server,
     )
+
+
+def _problem_lasts(server: Server, error: Exception | None) -> bool:
+    """Whether a failure is more than a flap: the panel paused the bridge (a lock-out),
+    refused the reseller's login (its own word, not a flap), or PANEL_PAUSE_AFTER_FAILURES
+    calls in a row could not reach it (the count the panel access keeps on the server
+    row, this call included; its pause starts with the same call)."""
+    if isinstance(error, (PanelLockedOut, PanelLoginRefused)):
+        return True
+    return (server.unreachable_in_row or 0) >= settings.PANEL_PAUSE_AFTER_FAILURES
+
+
+def server_failure_record(
+    server: Server, error: Exception | None, text: str, now: datetime
+) -> None:
+    """A call that met a server problem: opens the server's incident once the problem
+    lasts; a flap while one is open only counts (and ends its quiet period)."""
+    problem = server_problem_of(error, text)
+    if problem is None:
+        return
+    if _problem_lasts(server, error):
+        server_incident_open(server, problem, now)
+    else:
+        _repeat(Kind.SERVER_PROBLEM, _server_key(server.pk), problem, now)
+
+
+def server_success_record(server_id: int, what: str, now: datetime) -> None:
+    """A call that reached the panel (`what`: which): the server's open incident starts
+    its quiet period, or ends if that has passed."""
+    Incident.objects.filter(
+        kind=Kind.SERVER_PROBLEM, key=_server_key(server_id), resolved_at=None, recovered_at=None
+    ).update(recovered_at=now, latest_detail=what)
+    server_incidents_settle(now, server_id=server_id)
+
+
+def server_incidents_settle(now: datetime | None = None, *, server_id: int | None = None) -> int:
+    """End the server incidents quiet for ALERT_SERVER_QUIET_MINUTES since a success, as
+    long as no call to the panel is failing now (any caller's: the server row's count and
+    pause); returns how many ended. Run by the minutely sweep: a panel that recovered and
+    is called no more still gets its "Resolved"."""
+    now = now or timezone.now()
+    quiet = settings.ALERT_SERVER_QUIET_MINUTES
+    rows = Incident.objects.filter(
+        kind=Kind.SERVER_PROBLEM,
+        resolved_at=None,
+        recovered_at__lte=now - timedelta(minutes=quiet),
+    ).filter(
+        Q(server=None)
+        | (
+            Q(server__unreachable_in_row=0)
+            & (Q(server__paused_until=None) | Q(server__paused_until__lte=now))
+        )
+    )
+    if server_id is not None:
+        rows = rows.filter(key=_server_key(server_id))
+    ended = 0
+    for incident in rows:
+        resolution = f"{incident.latest_detail}, and no call failed in the {quiet} minutes since"
+        ended += incident_resolve(incident, resolution, now)
+    return ended
 
 
 def operation_incidents_update(
@@ -127,9 +193,7 @@ def operation_incidents_update(
     if state == State.SUCCEEDED:
         _success_settles(op, now)
         return
-    problem = server_problem_of(error, text)
-    if problem is not None:
-        server_incident_open(op.server, problem, now)
+    server_failure_record(op.server, error, text, now)
     if state == State.FAILED and op.service_id is not None and op.command in _SETTLED_BY:
         incident_open(
             Kind.OPERATION_FAILED,
@@ -165,57 +229,44 @@ def incidents_open() -> Exists:
 
 
 def _success_settles(op: Operation, now: datetime) -> None:
-    # One query on the open incidents (a small, indexed set) per success.
-    wanted = Q(kind=Kind.SERVER_PROBLEM, key=_server_key(op.server_id))
-    if op.service_id is not None and op.command in _SETTLED_BY:
-        keys = [_operation_key(op.service_id, c) for c in _SETTLED_BY[op.command]]
-        wanted |= Q(kind=Kind.OPERATION_FAILED, key__in=keys)
-    for incident in Incident.objects.filter(wanted, resolved_at=None):
-        if incident.kind == Kind.SERVER_PROBLEM:
-            resolution = f"the panel answered {op.command} (operation #{op.pk})"
-        else:
-            resolution = f"{op.command} succeeded (operation #{op.pk})"
-        incident_resolve(incident, resolution, now)
+    server_success_record(
+        op.server_id, f"the panel answered {op.command} (operation #{op.pk})", now
+    )
+    if op.service_id is None or op.command not in _SETTLED_BY:
+        return
+    keys = [_operation_key(op.service_id, c) for c in _SETTLED_BY[op.command]]
+    # Queries on the open incidents (a small, indexed set), only while any is open.
+    for incident in Incident.objects.filter(
+        kind=Kind.OPERATION_FAILED, key__in=keys, resolved_at=None
+    ):
+        incident_resolve(incident, f"{op.command} succeeded (operation #{op.pk})", now)
 
 
-def suspension_incidents_check(now: datetime | None = None) -> tuple[int, int]:
-    """Open an incident per suspension owed for longer than the setting, resolve those no
-    longer owed. Returns (opened, resolved)."""
+def operation_incidents_settle(now: datetime | None = None) -> int:
+    """End the operation-failed incidents that a later success settled without a
+    worker's attempt: billing's newer word answered as already in effect (an unsuspend
+    of the active account a suspension failed on) is journaled as a success of its own.
+    Run by the minutely sweep; one query per open incident of the kind (a small set)."""
     now = now or timezone.now()
-    since = now - timedelta(minutes=settings.ALERT_SUSPENSION_OWED_MINUTES)
-    owed = {
-        f"service:{op.service_id}": op
-        for op in suspensions_owed_operations()
-        .filter(created_at__lte=since)
-        .select_related("service", "server")
-    }
-    open_ = {
-        incident.key: incident
-        for incident in Incident.objects.filter(kind=Kind.SUSPENSION_OWED, resolved_at=None)
-    }
-    opened = resolved = 0
-    for key, op in owed.items():
-        if key in open_:
-            continue
-        minutes = int((now - op.created_at).total_seconds() // 60)
-        opened += bool(
-            incident_open(
-                Kind.SUSPENSION_OWED,
-                key,
-                title=f"Suspension of {op.service.domain} owed for {minutes} minutes",
-                detail=f"Billing says suspended, the panel says active. The suspension "
-                f"(operation #{op.pk}) is {op.state}: {op.result or 'no answer yet'}",
-                now=now,
-                server=op.server,
-                service=op.service,
-                operation=op,
-                command=op.command,
+    ended = 0
+    for incident in Incident.objects.filter(
+        kind=Kind.OPERATION_FAILED, resolved_at=None, service__isnull=False
+    ).exclude(operation=None):
+        later = (
+            Operation.objects.filter(
+                service_id=incident.service_id,
+                command__in=_SETTLED_BY.get(incident.command, ()),
+                state=State.SUCCEEDED,
+                id__gt=incident.operation_id,
             )
+            .order_by("id")
+            .values_list("pk", "command")
+            .first()
         )
-    for key, incident in open_.items():
-        if key not in owed:
-            resolved += incident_resolve(incident, "the suspension is no longer owed", now)
-    return opened, resolved
+        if later is not None:
+            pk, command = later
+            ended += incident_resolve(incident, f"{command} succeeded (operation #{pk})", now)
+    return ended
 
 
 def _drift_text(drift: dict) -> str:
@@ -235,7 +286,8 @@ def _drift_text(drift: dict) -> str:
 
 def reconcile_incidents_update(report: ReconcileReport) -> None:
     """Open (or repeat) an incident per server with drift; resolve it for a server compared
-    without drift. Servers that could not be compared keep what they had."""
+    without drift. Servers that could not be compared keep what they had; a server
+    compared is a successful call to its panel (see `server_success_record`)."""
     now = report.finished_at
     drifts = {d["server_id"]: d for d in report.report.get("servers", []) if not d.get("error")}
     servers = {s.whmcs_id: s for s in Server.objects.filter(whmcs_id__in=drifts)}
@@ -243,6 +295,7 @@ def reconcile_incidents_update(report: ReconcileReport) -> None:
         server = servers.get(whmcs_id)
         if server is None:
             continue
+        server_success_record(server.pk, f"reconciliation #{report.pk} compared it", now)
         key, text = _server_key(server.pk), _drift_text(drift)
         if text:
             incident_open(

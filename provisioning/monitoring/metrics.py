@@ -2,7 +2,8 @@
 
 Read from the database at each scrape (web servers and workers are separate processes,
 possibly on several hosts: the database is what they share), with QUERIES queries
-whatever the number of rows. Only with `Authorization: Bearer <METRICS_TOKEN>`."""
+whatever the number of rows (one less without an alert channel). Only with
+`Authorization: Bearer <METRICS_TOKEN>`."""
 
 import hmac
 from datetime import datetime
@@ -23,9 +24,10 @@ from prometheus_client.core import (
 from ..models import Alert, Attempt, Incident, Operation, ReconcileReport, Server
 from ..operations.debts import suspensions_owed_operations
 from ..panels.timings import BUCKETS, latency_histograms
+from .alerts import alert_channels
 from .incidents import open_incident_counts
 
-QUERIES = 11
+QUERIES = 10
 # Reports read for each server's last reconciliation (a daily run covers every server).
 RECENT_REPORTS = 20
 SERVER_LABELS = ["server", "server_id"]
@@ -151,14 +153,17 @@ class BridgeCollector:
             f"in the last {RECENT_REPORTS} reports).",
             SERVER_LABELS,
         )
+        # Reports also name servers removed since: only those that exist count.
+        existing = {labels[1] for labels in servers.values()}
         last: dict[str, datetime] = {}
         for finished_at, report in ReconcileReport.objects.values_list("finished_at", "report")[
             :RECENT_REPORTS
         ]:
             for drift in report.get("servers", []):
-                if not drift.get("error"):
-                    last.setdefault(str(drift.get("server_id")), finished_at)
-            if len(last) >= len(servers):
+                server_id = str(drift.get("server_id"))
+                if not drift.get("error") and server_id in existing:
+                    last.setdefault(server_id, finished_at)
+            if len(last) >= len(existing):
                 break  # every server seen: the older reports are not decoded
         for labels in servers.values():
             if labels[1] in last:
@@ -172,9 +177,12 @@ class BridgeCollector:
             incidents.add_metric([kind], counts.get(kind, 0))
         pending = _gauge(
             "kaziwhmcs_alerts_pending",
-            "Alerts not sent yet (a mail server or chat webhook down delays them).",
+            "Alerts not sent yet by a configured channel (a mail server or chat webhook "
+            "down delays them).",
         )
-        pending.add_metric([], Alert.objects.filter(sent_at=None).count())
+        pending.add_metric(
+            [], Alert.objects.filter(sent_at=None, channel__in=alert_channels()).count()
+        )
         return [incidents, pending]
 
 

@@ -88,7 +88,19 @@ def existing_for_service(
         .order_by("-id")
         .first()
     )
+    if done is not None and _status_command_since(service, server, done):
+        # A status command that did not take effect came after it (a failed suspension):
+        # billing's word is journaled, or the failure stays the last word (owed for ever).
+        done = None
     return done or _record_in_effect(command, server, service, now, source, requested_by)
+
+
+def _status_command_since(service: Service, server: Server, op: Operation) -> bool:
+    return (
+        service.operations.filter(server=server, command__in=list(STATUS_AFTER), id__gt=op.pk)
+        .exclude(state=State.SUPERSEDED)
+        .exists()
+    )
 
 
 def _on_panel_of(service: Service, server: Server) -> bool:

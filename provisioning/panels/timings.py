@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import BigIntegerField, Count, F, Q, Sum, Window
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.utils import timezone
 
 from ..models import PanelCall, PanelLatencyTotal
@@ -89,27 +90,38 @@ class Histogram:
 
 
 def latency_histograms() -> dict[tuple[int, str], Histogram]:
-    """Per (server id, action), every call ever timed: two queries."""
-    histograms: dict[tuple[int, str], Histogram] = defaultdict(Histogram)
+    """Per (server id, action), every call ever timed: one statement, so that a fold
+    committing meanwhile is counted once (as live calls or as totals, never both nor
+    neither, which Prometheus would read as a counter going up then down)."""
+    les = [f"le{i}" for i in range(len(BUCKETS))]
+    columns = ["server_id", "action", "n", "total", *les]
     live = (
         PanelCall.objects.values("server_id", "action")
         .annotate(
             n=Count("id"),
             total=Sum("seconds"),
-            **{f"le{i}": Count("id", filter=Q(seconds__lte=b)) for i, b in enumerate(BUCKETS)},
+            **{
+                le: Count("id", filter=Q(seconds__lte=b))
+                for le, b in zip(les, BUCKETS, strict=True)
+            },
         )
+        .values_list(*columns)
         .order_by()
     )
-    for row in live:
-        h = histograms[row["server_id"], row["action"]]
-        h.count += row["n"]
-        h.total += row["total"] or 0.0
-        h.buckets = [h.buckets[i] + row[f"le{i}"] for i in range(len(BUCKETS))]
-    for folded in PanelLatencyTotal.objects.all():
-        h = histograms[folded.server_id, folded.action]
-        h.count += folded.count
-        h.total += folded.sum_seconds
-        h.buckets = [a + b for a, b in zip(h.buckets, folded.buckets, strict=False)]
+    folded = PanelLatencyTotal.objects.annotate(
+        n=Cast("count", BigIntegerField()),
+        total=F("sum_seconds"),
+        **{
+            le: Coalesce(Cast(KeyTextTransform(str(i), "buckets"), BigIntegerField()), 0)
+            for i, le in enumerate(les)
+        },
+    ).values_list(*columns)
+    histograms: dict[tuple[int, str], Histogram] = defaultdict(Histogram)
+    for server_id, action, n, total, *buckets in live.union(folded, all=True):
+        h = histograms[server_id, action]
+        h.count += n
+        h.total += total or 0.0
+        h.buckets = [a + b for a, b in zip(h.buckets, buckets, strict=True)]
     return dict(histograms)
 
 

@@ -1,5 +1,6 @@
-"""GET /healthz: 200 while the database, the broker and a worker answer; 503 naming the
-check that failed otherwise. Public, and nothing in it beyond the checks."""
+"""GET /healthz?full=1 (for monitors): 200 while the database, the broker and a worker
+answer; 503 naming the check that failed otherwise. Public, and nothing in it beyond the
+checks. (The load balancers' /healthz: test_healthz_load_balancer.py.)"""
 
 import signal
 from datetime import timedelta
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def health(client):
-    response = client.get("/healthz")
+    response = client.get("/healthz?full=1")
     return response.status_code, response.json()
 
 
@@ -75,7 +76,8 @@ def test_a_worker_killed_without_a_word_fails_the_check_after_60_seconds(client,
 
 def test_it_is_public_uncached_and_read_only(client):
     WorkerHeartbeat.objects.create(cluster_id="c1", host="h", status="Idle", seen_at=timezone.now())
-    response = client.get("/healthz")
+    response = client.get("/healthz?full=1")
     assert response.status_code == 200
     assert "no-cache" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
     assert client.post("/healthz").status_code == 405
+    assert client.get("/healthz?full=yes").json() == {"error": "full must be 0 or 1"}

@@ -6,7 +6,9 @@ from django.core import mail
 
 from provisioning.models import Alert, Incident
 from provisioning.monitoring.alerts import alerts_deliver
+from provisioning.operations.accepting import operation_request
 from provisioning.operations.worker import operation_run
+from provisioning.tasks import monitoring_sweep
 from tests.factories import ServiceFactory
 from tests.operation_requests import queued
 
@@ -118,3 +120,51 @@ def test_without_alert_settings_the_incident_is_kept_and_nothing_is_sent(service
     assert Incident.objects.get().is_open
     assert Alert.objects.count() == 0
     assert alerts_deliver() == 0 and mail.outbox == []
+
+
+def fail_for_good(command: str, service, panel, settings) -> None:
+    """The panel answers 500 to the one attempt allowed: the command fails for good."""
+    settings.OPERATION_MAX_ATTEMPTS = 1
+    panel.state.add_fault("http500", count=1)
+    assert operation_run(queued(command, service, source="admin").pk) == "failed"
+    assert Incident.objects.get(resolved_at=None, kind="operation-failed").command == command
+
+
+def test_an_unsuspend_answered_as_already_in_effect_ends_a_failed_suspension(
+    active_service, panel, alerting, settings
+):
+    fail_for_good("SuspendAccount", active_service, panel, settings)
+    # Billing changed its mind: the account is active already, nothing to run.
+    op, created = operation_request(
+        "UnsuspendAccount", server=active_service.server, service=active_service, source="admin"
+    )
+    assert (created, op.state, op.request["note"]) == (False, "succeeded", "already in effect")
+    monitoring_sweep()
+    incident = Incident.objects.get(kind="operation-failed")
+    assert incident.resolution == f"UnsuspendAccount succeeded (operation #{op.pk})"
+
+
+@pytest.mark.parametrize("failed", ["SuspendAccount", "ChangePassword"])
+def test_a_termination_succeeding_ends_any_of_them(
+    failed, active_service, panel, alerting, settings
+):
+    if failed == "ChangePassword":
+        settings.OPERATION_MAX_ATTEMPTS = 1
+        panel.state.add_fault("http500", count=1)
+        op = queued("ChangePassword", active_service, source="admin", secret="New-pass-4567")
+        assert operation_run(op.pk) == "failed"
+    else:
+        fail_for_good(failed, active_service, panel, settings)
+    op = queued("TerminateAccount", active_service, source="admin")
+    assert operation_run(op.pk) == "succeeded"
+    incident = Incident.objects.get(kind="operation-failed")
+    assert incident.resolution == f"TerminateAccount succeeded (operation #{op.pk})"
+
+
+def test_a_change_password_succeeding_does_not_end_a_failed_suspension(
+    active_service, panel, alerting, settings
+):
+    fail_for_good("SuspendAccount", active_service, panel, settings)
+    op = queued("ChangePassword", active_service, source="admin", secret="New-pass-4567")
+    assert operation_run(op.pk) == "succeeded"
+    assert Incident.objects.get(kind="operation-failed").resolved_at is None

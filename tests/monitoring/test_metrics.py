@@ -9,12 +9,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
-from provisioning.models import Incident, ReconcileReport
+from provisioning.models import Alert, Incident, ReconcileReport
 from provisioning.monitoring.metrics import QUERIES
 from provisioning.operations.accepting import operation_request
 from provisioning.operations.worker import operation_run
 from provisioning.panels.imscp import client as panel_client
-from provisioning.panels.timings import panel_calls_fold
+from provisioning.panels.timings import latency_histograms, panel_calls_fold
+from provisioning.tasks import monitoring_sweep
 from tests.factories import OperationFactory, ServerFactory, ServiceFactory
 from tests.operation_requests import queued
 
@@ -128,13 +129,15 @@ def test_the_latency_histogram_keeps_its_counts_when_old_calls_are_folded(
         )
 
 
-def test_it_takes_the_same_stated_number_of_queries_whatever_the_rows(client, token):
+def test_it_takes_the_same_stated_number_of_queries_whatever_the_rows(client, token, settings):
+    settings.ALERT_EMAILS = ["ops@example.net"]  # without a channel, no alert is counted
+
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
             scrape(client)
         return len(captured)
 
-    assert queries() == QUERIES == 11
+    assert queries() == QUERIES == 10
     servers = ServerFactory.create_batch(3)
     for server in servers:
         OperationFactory.create_batch(4, service__server=server, server=server, state="failed")
@@ -147,3 +150,61 @@ def test_it_takes_the_same_stated_number_of_queries_whatever_the_rows(client, to
             server=server,
         )
     assert queries() == QUERIES
+
+
+def test_a_fold_committing_during_a_scrape_counts_each_call_once(server, panel):
+    target = panel_client.PanelTarget.for_server(server)
+    for _ in range(3):
+        panel_client.connection_test(target)
+    later = timezone.now() + timedelta(days=3)
+    folded = []
+
+    def fold_first(execute, sql, params, many, context):
+        # The fold's own commit lands just before the scrape reads the folded totals.
+        if "panellatencytotal" in sql.lower() and not folded:
+            folded.append(None)
+            folded[0] = panel_calls_fold(later)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(fold_first):
+        histograms = latency_histograms()
+    assert folded == [3]
+    histogram = histograms[server.pk, "connectiontest"]
+    assert (histogram.count, histogram.buckets[-1]) == (3, 3)
+
+
+def test_seconds_since_reconcile_shows_every_existing_server_when_a_removed_one_is_named(
+    client, token
+):
+    first, second = ServerFactory.create_batch(2)
+    now = timezone.now()
+    for age, ids in ((2, [second.whmcs_id]), (1, [999, first.whmcs_id])):
+        at = now - timedelta(hours=age)
+        servers = [{"server_id": whmcs_id, "error": ""} for whmcs_id in ids]
+        ReconcileReport.objects.create(
+            started_at=at, finished_at=at, report={"servers": servers, "totals": {}}
+        )
+    values = scrape(client)
+    seconds = {
+        dict(labels)["server_id"]: value
+        for (name, labels), value in values.items()
+        if name == "kaziwhmcs_seconds_since_reconcile"
+    }
+    assert seconds.keys() == {str(first.whmcs_id), str(second.whmcs_id)}
+    assert 7100 < seconds[str(second.whmcs_id)] < 7300
+
+
+def test_alerts_of_a_removed_channel_are_not_pending_and_the_sweep_drops_them(
+    client, token, server, panel, alerting, settings
+):
+    alerting.status = 500
+    service = ServiceFactory(server=server)
+    service.product.plan_name = "Gold"
+    service.product.save()
+    assert operation_run(queued("CreateAccount", service, source="admin").pk) == "failed"
+    assert scrape(client)["kaziwhmcs_alerts_pending", ()] == 2
+    settings.ALERT_WEBHOOK_URL = ""
+    assert scrape(client)["kaziwhmcs_alerts_pending", ()] == 1
+    assert monitoring_sweep() == 1, "the mail went out"
+    assert not Alert.objects.filter(channel="webhook").exists()
+    assert scrape(client)["kaziwhmcs_alerts_pending", ()] == 0

@@ -64,6 +64,26 @@ def test_an_unsuspend_from_billing_settles_the_debt(service, panel):
     assert owed_domains() == []
 
 
+@override_settings(OPERATION_MAX_ATTEMPTS=1)
+def test_an_unsuspend_settles_the_debt_of_a_service_the_bridge_created(server, panel):
+    service = ServiceFactory(server=server, domain="new.example.com")
+    create = queued("CreateAccount", service)
+    assert operation_run(create.pk) == "succeeded"
+    panel.state.add_fault("http500", count=1)
+    run_until_finished(queued("SuspendAccount", service))
+    assert owed_domains() == ["new.example.com"]
+    op, created = operation_request(
+        "UnsuspendAccount", server=server, service=service, source="webhook"
+    )
+    assert not created and op.pk != create.pk, "billing's word journaled, not the create"
+    assert (op.command, op.state, op.request["note"]) == (
+        "UnsuspendAccount",
+        "succeeded",
+        "already in effect",
+    )
+    assert owed_domains() == []
+
+
 def test_services_already_suspended_or_never_asked_are_not_listed(service, server):
     ServiceFactory(server=server, status="active")
     suspended = ServiceFactory(server=server, status="suspended")
