@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('provisioning', '0009_operation_awaits_slot'),
+        ('provisioning', '0010_whmcs_notices'),
     ]
 
     operations = [
