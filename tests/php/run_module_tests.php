@@ -140,6 +140,9 @@ function service_params(array $overrides = []): array
             'countrycode' => 'GB',
             'countryname' => 'United Kingdom',
             'phonenumber' => '+44.2079460000',
+            // The client's language as WHMCS names it, "" for the default: WHMCS's
+            // GetClientsDetails documents `"client[language]": ""` among these details.
+            'language' => 'german',
         ],
     ], $overrides);
 }
