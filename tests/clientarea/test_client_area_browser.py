@@ -112,7 +112,9 @@ def test_a_tampered_link_gets_the_refusal_page(live_server, page, service):
 
 
 def test_the_page_fits_a_phone(live_server, browser, service):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="en-US"
+    )
     try:
         phone = context.new_page()
         phone.goto(live_server.url + client_area_link(service.whmcs_id))
