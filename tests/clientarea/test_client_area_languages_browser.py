@@ -2,19 +2,15 @@
 language, or the browser's; figures and days in the language's conventions; longer words
 still fit a phone."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
-from provisioning.models import UsageSample
 from tests.browser_fixtures import screenshot
 from tests.client_area_links import client_area_link
-from tests.factories import ClientFactory, ProductFactory, ServerFactory, ServiceFactory
+from tests.clientarea.test_client_area_browser import browsed_service
+from tests.factories import ClientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "Customer-pass-1"
 LANGUAGES = {
     # code: (WHMCS language, browser locale, headings, usage figures, Control Panel button)
     "de": (
@@ -37,32 +33,7 @@ LANGUAGES = {
 @pytest.fixture
 def service_in(panel):
     def make(whmcs_language: str):
-        panel.state.seed_customer("bücher.example", password=PASSWORD)
-        service = ServiceFactory(
-            client=ClientFactory(language=whmcs_language),
-            server=ServerFactory(hostname=panel.host_port, secure=False),
-            product=ProductFactory(name="Web Hosting Plus", plan_name="Basic"),
-            domain="bücher.example",
-            domain_ascii="xn--bcher-kva.example",
-            password=PASSWORD,
-            status="active",
-            disk_usage=120,
-            disk_limit=1000,
-            bw_usage=8600,
-            bw_limit=10000,
-            usage_updated_at=timezone.now(),
-        )
-        today = timezone.localdate()
-        UsageSample.objects.bulk_create(
-            UsageSample(
-                service=service,
-                day=today - timedelta(days=age),
-                disk_usage=120 - age * 2,
-                bw_usage=max(8600 - age * 290, 0),
-            )
-            for age in range(0, 30)
-        )
-        return service
+        return browsed_service(panel, client=ClientFactory(language=whmcs_language))
 
     return make
 
