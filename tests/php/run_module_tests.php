@@ -303,6 +303,13 @@ function scenario_client_links(): void
     $html = kaziwhmcs_ClientArea(service_params());
     check((bool) preg_match('#href="([^"]+)"#', $html, $m), 'ClientArea renders a link', $html);
     $report['client_area'] = html_entity_decode($m[1] ?? '');
+    // The button speaks the client's language (the stand-in's client is German); English otherwise.
+    check(strpos($html, '>Hosting verwalten</a>') !== false, 'ClientArea speaks German to a German client', $html);
+    foreach (['french' => 'Gérer votre hébergement', '' => 'Manage your hosting', 'klingon' => 'Manage your hosting'] as $language => $label) {
+        $details = ['language' => $language] + service_params()['clientsdetails'];
+        $translated = kaziwhmcs_ClientArea(service_params(['clientsdetails' => $details]));
+        check(strpos($translated, '>' . $label . '</a>') !== false, "ClientArea speaks to a client of language '$language'", $translated);
+    }
     $sso = kaziwhmcs_ServiceSingleSignOn(service_params());
     check(($sso['success'] ?? null) === true, 'ServiceSingleSignOn succeeds', $sso);
     $report['single_sign_on'] = $sso['redirectTo'] ?? '';

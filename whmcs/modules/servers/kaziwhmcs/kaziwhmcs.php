@@ -163,10 +163,10 @@ function kaziwhmcs_ClientArea(array $params)
 {
     list($url, $error) = \KaziWhmcs\client_link($params, 'ClientArea');
     if ($url === null) {
-        return '<div class="alert alert-warning">' . \KaziWhmcs\html('The hosting control panel link is not available right now.') . '</div>';
+        return '<div class="alert alert-warning">' . \KaziWhmcs\html(\KaziWhmcs\client_area_text($params, 'unavailable')) . '</div>';
     }
     return '<a class="btn btn-primary" href="' . \KaziWhmcs\html($url) . '" target="_blank" rel="noopener noreferrer">'
-        . \KaziWhmcs\html('Manage your hosting') . '</a>';
+        . \KaziWhmcs\html(\KaziWhmcs\client_area_text($params, 'manage')) . '</a>';
 }
 
 function kaziwhmcs_ServiceSingleSignOn(array $params)
