@@ -18,11 +18,12 @@ class CatalogError(Exception):
     pass
 
 
-def catalog_problems(po_path: Path) -> list[str]:
-    """What would make the catalog wrong at run time: a translation whose placeholders
-    differ from its message's (Django would raise or print it wrong)."""
+def _catalog_read(po_path: Path):
     with po_path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        return read_po(po_file, locale=po_path.parent.parent.name)
+
+
+def _problems(po_path: Path, catalog) -> list[str]:
     return [
         f"{po_path}:{message.lineno}: {message.id!r}: {error}"
         for message, errors in catalog.check()
@@ -30,12 +31,17 @@ def catalog_problems(po_path: Path) -> list[str]:
     ]
 
 
+def catalog_problems(po_path: Path) -> list[str]:
+    """What would make the catalog wrong at run time: a translation whose placeholders
+    differ from its message's (Django would raise or print it wrong)."""
+    return _problems(po_path, _catalog_read(po_path))
+
+
 def catalog_compile(po_path: Path) -> Path:
-    problems = catalog_problems(po_path)
+    catalog = _catalog_read(po_path)
+    problems = _problems(po_path, catalog)
     if problems:
         raise CatalogError("\n".join(problems))
-    with po_path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=po_path.parent.parent.name)
     mo_path = po_path.with_suffix(".mo")
     # Written aside, then renamed: a test run or a server reading it never sees half a file.
     handle, temporary = tempfile.mkstemp(dir=po_path.parent, suffix=".mo.tmp")

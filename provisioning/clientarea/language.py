@@ -20,12 +20,11 @@ def whmcs_language_code(name: str) -> str | None:
     return code if code in dict(settings.LANGUAGES) else None
 
 
-def client_language_activate(request: HttpRequest, client: Client | None) -> str:
+def client_language_activate(request: HttpRequest, client: Client) -> None:
     """Switch the request to the client's language when WHMCS gave one the bridge has;
-    otherwise keep what LocaleMiddleware chose. LocaleMiddleware sends it back as the
-    answer's Content-Language. Returns the language in force."""
-    code = whmcs_language_code(client.language) if client is not None else None
+    otherwise keep what LocaleMiddleware chose. LocaleMiddleware sends the language in
+    force back as the answer's Content-Language."""
+    code = whmcs_language_code(client.language)
     if code is not None:
         translation.activate(code)
         request.LANGUAGE_CODE = code
-    return translation.get_language()
