@@ -13,11 +13,13 @@ $(VENV)/.installed: requirements.txt requirements-test.txt
 
 run: $(VENV)/.installed
 	$(PY) -m kaziwhmcs_site.envfile
+	$(PY) -m kaziwhmcs_site.catalogs
 	$(PY) manage.py rundemo
 
 # Lane 1: the embedded defaults (SQLite, ORM broker). Lane 2: PostgreSQL + Redis.
 test: $(VENV)/.installed
 	scripts/system-packages
+	$(PY) -m kaziwhmcs_site.catalogs
 	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest $(PYTEST_ARGS)
 	PYTHON=$(PY) scripts/test-postgres-redis $(PYTEST_ARGS)
 

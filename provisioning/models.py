@@ -107,6 +107,12 @@ class Client(models.Model):
     postcode = models.CharField(max_length=64, blank=True)
     country = models.CharField(max_length=255, blank=True)
     phonenumber = models.CharField(max_length=64, blank=True)
+    language = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="WHMCS's name of the client's language (german, french…); empty: WHMCS's "
+        "default. The client area speaks it when it has it.",
+    )
 
     class Meta:
         ordering = ["lastname", "firstname", "whmcs_id"]

@@ -49,7 +49,8 @@ def browser():
 @pytest.fixture
 def page(browser, request):
     """A fresh browser context per test; a screenshot lands in test-artifacts/ on failure."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # English unless a test asks for another language (the README's pictures are English).
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
     yield page
     failed = getattr(request.node, "rep_call", None)

@@ -2,6 +2,14 @@ from pathlib import Path
 
 import pytest
 
+
+def pytest_configure(config):
+    # `make test` compiles the translations first; a bare pytest run must find them too.
+    from kaziwhmcs_site.catalogs import catalogs_compile
+
+    catalogs_compile()
+
+
 pytest_plugins = [
     "tests.panel_fixtures",
     "tests.worker_fixtures",
@@ -23,6 +31,16 @@ def _write_turn_file_removed():
     if name and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         Path(f"{name}.write-turn").unlink(missing_ok=True)
         Path(f"{name}.queue-bell").unlink(missing_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request leaves its language active on the thread (LocaleMiddleware activates one
+    per request and never resets it): the next test starts in English again."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
 
 
 @pytest.fixture

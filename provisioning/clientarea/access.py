@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from ..models import Service
 from ..signing import SignatureError, client_area_verify
@@ -17,15 +18,17 @@ SESSION_KEY = "client_area_grants"
 # overflow the database's integer column).
 MAX_WHMCS_ID = 2**31 - 1
 
-NO_LINK = (
+# Before a service is known the page speaks the browser's language: a refusal says
+# nothing about any service, its client's language included.
+NO_LINK = _(
     "This page opens from the link in your client area. "
     "Please go back to your client area and open it from there."
 )
-EXPIRED = (
+EXPIRED = _(
     "This link has expired: links to this page are valid for a few minutes. "
     "Please open the page again from your client area."
 )
-NOT_VALID = (
+NOT_VALID = _(
     "This link is not valid for this page. "
     "Please open the page again from your client area, without changing the link."
 )

@@ -1,20 +1,23 @@
 """Usage as the client reads it: figures, bars of the limit, and the daily history as SVG.
 
 Sizes are written by provisioning.sizes (decimal units, limits converted from the
-panel's MiB). The SVG is drawn here, on the server, with presentation attributes only
+panel's MiB), days and numbers in the active language's conventions. The SVG is drawn
+here, on the server, with presentation attributes only
 (no inline style), so the page's Content-Security-Policy needs no 'unsafe-inline'."""
 
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
-from ..sizes import limit_text, size_text, unit_for, usage_percent
+from ..sizes import limit_text, number_text, size_text, unit_for, unit_name, usage_percent
 
 HISTORY_DAYS = 30
-NO_HISTORY = (
+NO_HISTORY = gettext_lazy(
     "No usage has been recorded yet: the figures are imported from the control panel once a day."
 )
 
@@ -34,11 +37,17 @@ class UsageMeter:
 
     @property
     def summary(self) -> str:
+        figures = {"label": self.label, "used": self.used_text, "limit": self.limit_text}
         if not self.measured:
-            return f"{self.label}: not measured yet"
+            return gettext("%(label)s: not measured yet") % figures
         if self.percent is None:
-            return f"{self.label}: {self.used_text} used, {self.limit_text}"
-        return f"{self.label}: {self.used_text} of {self.limit_text} ({self.percent}%)"
+            return gettext("%(label)s: %(used)s used, %(limit)s") % figures
+        figures["percent"] = self.percent_text
+        return gettext("%(label)s: %(used)s of %(limit)s (%(percent)s)") % figures
+
+    @property
+    def percent_text(self) -> str:
+        return pgettext("a share in percent", "%(percent)s%%") % {"percent": self.percent}
 
 
 def usage_meter(label: str, used_mb: int | None, limit_mib: int | None) -> UsageMeter:
@@ -65,7 +74,9 @@ def history_days(samples: dict[date, tuple[int, int]], today: date) -> list[Hist
 
 
 def day_text(day: date) -> str:
-    return f"{day.day} {day:%b}"
+    """A day on the chart's axis and in its tooltips: "26 Nov", "26. Nov.", "26 nov."."""
+    # Translators: a date format (Django's `date` filter): day and abbreviated month.
+    return date_format(day, pgettext("date format: a day on the usage chart", "j M"))
 
 
 def _nice_step(raw: float) -> float:
@@ -91,7 +102,7 @@ def axis_ticks(highest_mb: float, intervals: int = 4) -> list[tuple[float, str]]
     decimals = max(0, -math.floor(math.log10(step / factor) + 1e-9))
     ticks = [(0.0, "0")]
     for n in range(1, count + 1):
-        ticks.append((n * step, f"{n * step / factor:,.{decimals}f} {unit}"))
+        ticks.append((n * step, f"{number_text(n * step / factor, decimals)} {unit_name(unit)}"))
     return ticks
 
 
@@ -160,10 +171,15 @@ def history_chart_svg(
                 )
             )
     first, last = values[0][0], values[-1][0]
-    description = (
-        f"{title} per day from {day_text(first)} to {day_text(last)}; "
-        f"lowest {size_text(min(measured))}, highest {size_text(max(measured))}."
-    )
+    description = gettext(
+        "%(title)s per day from %(first)s to %(last)s; lowest %(lowest)s, highest %(highest)s."
+    ) % {
+        "title": title,
+        "first": day_text(first),
+        "last": day_text(last),
+        "lowest": size_text(min(measured)),
+        "highest": size_text(max(measured)),
+    }
     head = format_html(
         '<svg class="history-chart" viewBox="0 0 {} {}" role="img" '
         'aria-labelledby="{}-title {}-desc" xmlns="http://www.w3.org/2000/svg" '
@@ -181,12 +197,13 @@ def history_chart_svg(
     return mark_safe(head + "".join(parts) + "</svg>")  # noqa: S308 - every part escaped above
 
 
-def history_chart_empty(title: str, values: list[tuple[date, int | None]]) -> str:
+def history_chart_empty(values: list[tuple[date, int | None]], zero_sentence: str) -> str:
     """What stands in place of a chart that would draw nothing but zeros, or "" when
-    there is something to draw."""
+    there is something to draw. `zero_sentence` is the chart's own (its figure's gender
+    and case differ between languages), with %(days)s for the days shown."""
     measured = [v for _, v in values if v is not None]
     if not measured:
-        return NO_HISTORY
+        return str(NO_HISTORY)
     if max(measured) == 0:
-        return f"No {title.lower()} used in these {len(values)} days (0 MB on every day recorded)."
+        return str(zero_sentence) % {"days": len(values)}
     return ""

@@ -1,13 +1,15 @@
 """The client's page of a service and its one-click Control Panel login (thin views).
 
-Access rules live in clientarea_access.py, figures and charts in usage_chart.py, the
-one-time login page in panel_login.py."""
+Access rules live in access.py, figures and charts in chart.py, the language in
+language.py, the one-time login page in panels/login_page.py."""
 
 from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ..models import Operation, Service
@@ -21,25 +23,49 @@ from .chart import (
     history_days,
     usage_meter,
 )
+from .language import client_language_activate
 
 # Single sign-on only for an account that exists and is enabled on the panel.
 SSO_REFUSED = {
-    Service.Status.PENDING: (
+    Service.Status.PENDING: _(
         "Your hosting account is still being set up. "
         "The control panel opens as soon as it is active."
     ),
-    Service.Status.SUSPENDED: (
+    Service.Status.SUSPENDED: _(
         "Your hosting account is suspended, so the control panel is closed. "
         "Please contact your hosting provider to have it reactivated."
     ),
-    Service.Status.TERMINATED: "This hosting account has been closed.",
-    Service.Status.CANCELLED: "This hosting account has been cancelled.",
+    Service.Status.TERMINATED: _("This hosting account has been closed."),
+    Service.Status.CANCELLED: _("This hosting account has been cancelled."),
 }
-NO_PASSWORD = (
+NO_PASSWORD = _(
     "The control panel cannot be opened from here yet. Please contact your hosting provider."
 )
 
-TOOLS = (("File manager", "/ftp"), ("phpMyAdmin", "/pma"), ("Webmail", "/webmail"))
+# The client's words for the model's states and commands (the admin keeps the model's).
+STATUS_LABELS = {
+    Service.Status.PENDING: pgettext_lazy("service status", "Pending"),
+    Service.Status.ACTIVE: pgettext_lazy("service status", "Active"),
+    Service.Status.SUSPENDED: pgettext_lazy("service status", "Suspended"),
+    Service.Status.TERMINATED: pgettext_lazy("service status", "Terminated"),
+    Service.Status.CANCELLED: pgettext_lazy("service status", "Cancelled"),
+}
+FAILED_CHANGES = {
+    Operation.Command.CREATE: pgettext_lazy("failed change to an account", "create"),
+    Operation.Command.SUSPEND: pgettext_lazy("failed change to an account", "suspend"),
+    Operation.Command.UNSUSPEND: pgettext_lazy("failed change to an account", "unsuspend"),
+    Operation.Command.TERMINATE: pgettext_lazy("failed change to an account", "terminate"),
+    Operation.Command.CHANGE_PASSWORD: pgettext_lazy(
+        "failed change to an account", "change password"
+    ),
+}
+
+# phpMyAdmin is a name in every language.
+TOOLS = (
+    (_("File manager"), "/ftp"),
+    ("phpMyAdmin", "/pma"),
+    (pgettext_lazy("panel tool", "Webmail"), "/webmail"),
+)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -87,10 +113,26 @@ def _last_failure(service: Service) -> Operation | None:
     return last if last is not None and last.state == Operation.State.FAILED else None
 
 
+DISK_SPACE = _("Disk space")
+BANDWIDTH_THIS_MONTH = _("Bandwidth this month")
 CHARTS = (
-    # caption, chart id, title, figure of a day, colour
-    ("Disk space", "disk-history", "Disk space", "disk", "#1d4ed8"),
-    ("Bandwidth this month", "bw-history", "Bandwidth", "bw", "#047857"),
+    # caption, chart id, title, figure of a day, colour, sentence for 0 on every day
+    (
+        DISK_SPACE,
+        "disk-history",
+        DISK_SPACE,
+        "disk",
+        "#1d4ed8",
+        _("No disk space used in these %(days)s days (0 MB on every day recorded)."),
+    ),
+    (
+        BANDWIDTH_THIS_MONTH,
+        "bw-history",
+        _("Bandwidth"),
+        "bw",
+        "#047857",
+        _("No bandwidth used in these %(days)s days (0 MB on every day recorded)."),
+    ),
 )
 
 
@@ -106,9 +148,9 @@ def _history(service: Service) -> dict:
     )
     recorded = any(day.disk is not None for day in days)
     charts = []
-    for caption, chart_id, title, figure, color in CHARTS if recorded else ():
+    for caption, chart_id, title, figure, color, zero in CHARTS if recorded else ():
         values = [(day.day, getattr(day, figure)) for day in days]
-        empty = history_chart_empty(title, values)
+        empty = history_chart_empty(values, zero)
         chart = "" if empty else history_chart_svg(chart_id, title, values, color)
         charts.append({"caption": caption, "svg": chart, "empty": empty})
     return {"days": days, "charts": charts, "empty": "" if recorded else NO_HISTORY}
@@ -121,18 +163,23 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
     except AccessDenied as error:
         return _denied(request, error)
     service = access.service
+    client_language_activate(request, service.client)
     panel_url = panel_base_url(service.server)
+    last_failure = _last_failure(service)
     context = {
         "service": service,
+        "status_label": STATUS_LABELS.get(service.status, service.get_status_display()),
         "staff": access.staff,
         "panel_url": panel_url,
         "sso_refusal": sso_refusal(service),
         "tools": [(name, panel_url + path) for name, path in TOOLS],
         "meters": [
-            usage_meter("Disk space", service.disk_usage, service.disk_limit),
-            usage_meter("Bandwidth this month", service.bw_usage, service.bw_limit),
+            usage_meter(DISK_SPACE, service.disk_usage, service.disk_limit),
+            usage_meter(BANDWIDTH_THIS_MONTH, service.bw_usage, service.bw_limit),
         ],
-        "last_failure": _last_failure(service),
+        "last_failure": last_failure,
+        "failed_change": last_failure
+        and FAILED_CHANGES.get(last_failure.command, last_failure.get_command_display().lower()),
         "history": _history(service),
     }
     return clientarea_headers(render(request, "clientarea/service.html", context))
@@ -147,6 +194,7 @@ def service_panel_login(request: HttpRequest, service_id: int) -> HttpResponse:
     except AccessDenied as error:
         return _denied(request, error)
     service = access.service
+    client_language_activate(request, service.client)
     refusal = sso_refusal(service)
     if refusal:
         response = render(

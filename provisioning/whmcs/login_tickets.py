@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..models import PanelLoginTicket, Server, Service
 
@@ -14,7 +15,11 @@ TICKET_LIFETIME = timedelta(seconds=60)
 
 
 class TicketRefused(Exception):
-    pass
+    """Why a login link is refused, in words for whoever opened it (their browser's language)."""
+
+    def __init__(self, message) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def _hash(token: str) -> str:
@@ -45,17 +50,17 @@ def ticket_redeem(token: str, now: datetime | None = None) -> PanelLoginTicket:
     """Use the ticket once (a conditional UPDATE: two clicks cannot both win)."""
     now = now or timezone.now()
     ticket = (
-        PanelLoginTicket.objects.select_related("server", "service")
+        PanelLoginTicket.objects.select_related("server", "service__client")
         .filter(token_hash=_hash(token))
         .first()
     )
     if ticket is None:
-        raise TicketRefused("This login link is not valid.")
+        raise TicketRefused(_("This login link is not valid."))
     if ticket.expires_at < now:
-        raise TicketRefused("This login link has expired: ask for a new one in WHMCS.")
+        raise TicketRefused(_("This login link has expired: ask for a new one in WHMCS."))
     used = PanelLoginTicket.objects.filter(pk=ticket.pk, used_at=None).update(used_at=now)
     if used != 1:
-        raise TicketRefused("This login link was already used: ask for a new one in WHMCS.")
+        raise TicketRefused(_("This login link was already used: ask for a new one in WHMCS."))
     return ticket
 
 

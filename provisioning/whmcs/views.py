@@ -7,14 +7,17 @@ Signed like the status URL: over "<timestamp>." + the body (empty for GET)."""
 
 import json
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from ..clientarea.access import MAX_WHMCS_ID
+from ..clientarea.language import client_language_activate
 from ..clientarea.views import sso_refusal
 from ..http_errors import json_error
 from ..models import Operation, Server, Service
@@ -104,7 +107,9 @@ def service_panel_login(request: HttpRequest, service_id: int) -> JsonResponse:
         return json_error(404, f"no service {service_id}")
     refusal = sso_refusal(service)
     if refusal:
-        return json_error(409, refusal)
+        # The module's result is read in WHMCS's admin area: English, as every answer to it.
+        with translation.override(settings.LANGUAGE_CODE):
+            return json_error(409, str(refusal))
     return _ticket_answer(request, service.server, service)
 
 
@@ -132,8 +137,10 @@ def panel_login_ticket(request: HttpRequest, token: str) -> HttpResponse:
     try:
         ticket = ticket_redeem(token)
     except TicketRefused as error:
-        return _ticket_denied(request, str(error), 403)
+        return _ticket_denied(request, error.message, 403)
     server, service = ticket.server, ticket.service
+    if service is not None:
+        client_language_activate(request, service.client)
     if service is not None and (refusal := sso_refusal(service)):
         return _ticket_denied(request, refusal, 409)
     panel_login_record(

@@ -30,12 +30,13 @@ CONTACT_FIELDS = (
     "postcode",
     "countryname",
     "phonenumber",
+    "language",  # WHMCS's name of the client's language ("german"; "" for the default)
 )
 _PASSWORD_COMMANDS = (Operation.Command.CREATE, Operation.Command.CHANGE_PASSWORD)
 _MAX_TEXT = 1000
 _MAX_DEPTH = 20
 # Contact fields whose column is shorter than the default text limit.
-_CONTACT_MAX = {"postcode": 64, "phonenumber": 64}
+_CONTACT_MAX = {"postcode": 64, "phonenumber": 64, "language": 64}
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Customer-pass-1"
 
 
-@pytest.fixture
-def service(panel):
+def browsed_service(panel, **service_fields):
+    """An active account on the emulated panel with 30 days of history (two missing)."""
     panel.state.seed_customer("bücher.example", password=PASSWORD)
     service = ServiceFactory(
         server=ServerFactory(hostname=panel.host_port, secure=False),
@@ -30,6 +30,7 @@ def service(panel):
         bw_usage=8600,
         bw_limit=10000,
         usage_updated_at=timezone.now(),
+        **service_fields,
     )
     today = timezone.localdate()
     UsageSample.objects.bulk_create(
@@ -43,6 +44,11 @@ def service(panel):
         if age not in (12, 13)
     )
     return service
+
+
+@pytest.fixture
+def service(panel):
+    return browsed_service(panel)
 
 
 @pytest.fixture
@@ -112,7 +118,9 @@ def test_a_tampered_link_gets_the_refusal_page(live_server, page, service):
 
 
 def test_the_page_fits_a_phone(live_server, browser, service):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="en-US"
+    )
     try:
         phone = context.new_page()
         phone.goto(live_server.url + client_area_link(service.whmcs_id))

@@ -13,6 +13,9 @@ from provisioning.clientarea.chart import (
     history_chart_empty,
     history_chart_svg,
 )
+from provisioning.clientarea.views import CHARTS
+
+BANDWIDTH_ZEROS = CHARTS[1][5]
 
 DAYS = [date(2026, 3, 10) - timedelta(days=n) for n in range(29, -1, -1)]
 
@@ -61,15 +64,15 @@ def test_the_svg_labels_its_ticks_once_each_and_bars_in_the_same_units():
 
 
 def test_a_history_without_samples_says_none_was_recorded():
-    assert history_chart_empty("Bandwidth", [(day, None) for day in DAYS]) == NO_HISTORY
+    assert history_chart_empty([(day, None) for day in DAYS], BANDWIDTH_ZEROS) == NO_HISTORY
 
 
 def test_a_history_of_zeros_says_so_instead_of_drawing_a_flat_line():
     values = [(day, 0 if n % 3 else None) for n, day in enumerate(DAYS)]
-    assert history_chart_empty("Bandwidth", values) == (
+    assert history_chart_empty(values, BANDWIDTH_ZEROS) == (
         "No bandwidth used in these 30 days (0 MB on every day recorded)."
     )
 
 
 def test_a_history_with_figures_is_drawn():
-    assert history_chart_empty("Disk space", [(DAYS[0], None), (DAYS[1], 1)]) == ""
+    assert history_chart_empty([(DAYS[0], None), (DAYS[1], 1)], BANDWIDTH_ZEROS) == ""

@@ -135,7 +135,9 @@ def label_lines(page, selector: str) -> dict:
 
 
 def test_the_client_area_on_a_phone_wraps_the_domain_between_labels(browser, live_server, demo):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, locale="en-US"
+    )
     page = context.new_page()
     try:
         service = Service.objects.get(domain=LONG_IDN)

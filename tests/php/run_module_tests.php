@@ -145,6 +145,9 @@ function service_params(array $overrides = []): array
             'countrycode' => 'GB',
             'countryname' => 'United Kingdom',
             'phonenumber' => '+44.2079460000',
+            // The client's language as WHMCS names it, "" for the default: WHMCS's
+            // GetClientsDetails documents `"client[language]": ""` among these details.
+            'language' => 'german',
         ],
     ], $overrides);
 }
@@ -304,6 +307,13 @@ function scenario_client_links(): void
     check((bool) preg_match('#href="([^"]+)"#', $html, $m), 'ClientArea renders a link', $html);
     $report['client_area'] = html_entity_decode($m[1] ?? '');
     check(strpos($html, 'href="clientarea.php?action=productdetails&amp;id=42&amp;dosinglesignon=1"') !== false, "and WHMCS's single sign-on link", $html);
+    // The button speaks the client's language (the stand-in's client is German); English otherwise.
+    check(strpos($html, '>Hosting verwalten</a>') !== false, 'ClientArea speaks German to a German client', $html);
+    foreach (['french' => 'Gérer votre hébergement', '' => 'Manage your hosting', 'klingon' => 'Manage your hosting'] as $language => $label) {
+        $details = ['language' => $language] + service_params()['clientsdetails'];
+        $translated = kaziwhmcs_ClientArea(service_params(['clientsdetails' => $details]));
+        check(strpos($translated, '>' . $label . '</a>') !== false, "ClientArea speaks to a client of language '$language'", $translated);
+    }
     foreach ($GLOBALS['module_log'] as $entry) {
         check(strpos(json_encode($entry), '&sig=' . substr(explode('&sig=', $report['client_area'])[1] ?? 'x', 0, 10)) === false, 'the link signature is not logged', $entry);
     }

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from provisioning.models import Operation, WebhookEvent
+from provisioning.models import Client, Operation, WebhookEvent
 from provisioning.signing import client_area_verify
 from tests.php_runner import MODULE_DIR, RUNNER, run_scenario
 from tests.ports import free_port
@@ -54,6 +54,7 @@ def test_each_account_command_reaches_the_panel(php, tmp_path, live_server, work
     ]
     suspend = Operation.objects.get(command="SuspendAccount")
     assert suspend.request["reason"] == "Overdue on Activity"
+    assert Client.objects.get(whmcs_id=7).language == "german"
     create = report["log"][0]
     assert create["request"]["params"]["password"] == "********"
     assert create["request"]["params"]["serverpassword"] == "********"

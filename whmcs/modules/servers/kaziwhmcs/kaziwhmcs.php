@@ -175,13 +175,13 @@ function kaziwhmcs_ClientArea(array $params)
 {
     $serviceId = \KaziWhmcs\id_value($params['serviceid'] ?? null);
     $sso = $serviceId === null ? '' : ' <a class="btn btn-default" href="clientarea.php?action=productdetails&amp;id=' . $serviceId
-        . '&amp;dosinglesignon=1" target="_blank" rel="noopener noreferrer">' . \KaziWhmcs\html('Open the hosting control panel') . '</a>';
+        . '&amp;dosinglesignon=1" target="_blank" rel="noopener noreferrer">' . \KaziWhmcs\html(\KaziWhmcs\client_area_text($params, 'panel')) . '</a>';
     list($url, $error) = \KaziWhmcs\client_link($params, 'ClientArea');
     if ($url === null) {
-        return '<div class="alert alert-warning">' . \KaziWhmcs\html('The hosting account page is not available right now.') . '</div>' . $sso;
+        return '<div class="alert alert-warning">' . \KaziWhmcs\html(\KaziWhmcs\client_area_text($params, 'unavailable')) . '</div>' . $sso;
     }
     return '<a class="btn btn-primary" href="' . \KaziWhmcs\html($url) . '" target="_blank" rel="noopener noreferrer">'
-        . \KaziWhmcs\html('Manage your hosting') . '</a>' . $sso;
+        . \KaziWhmcs\html(\KaziWhmcs\client_area_text($params, 'manage')) . '</a>' . $sso;
 }
 
 /**

@@ -14,6 +14,8 @@ const SERVICE_COMMANDS = ['CreateAccount', 'SuspendAccount', 'UnsuspendAccount',
 const CONTACT_FIELDS = [
     'firstname', 'lastname', 'companyname', 'email', 'address1', 'address2',
     'city', 'state', 'postcode', 'countryname', 'phonenumber',
+    // The client's language as WHMCS names it ("german"); the bridge's client area speaks it.
+    'language',
 ];
 const MASK = '********';
 

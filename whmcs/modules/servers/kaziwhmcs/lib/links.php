@@ -16,6 +16,36 @@ function html(string $text): string
 }
 
 /**
+ * What the module writes into WHMCS's client area, in the client's language as WHMCS
+ * names it (clientsdetails.language); English for the default ("") and any other.
+ * The bridge's client area speaks the same languages.
+ */
+const CLIENT_AREA_TEXTS = [
+    'english' => [
+        'manage' => 'Manage your hosting',
+        'panel' => 'Open the hosting control panel',
+        'unavailable' => 'The hosting control panel link is not available right now.',
+    ],
+    'german' => [
+        'manage' => 'Hosting verwalten',
+        'panel' => 'Control Panel öffnen',
+        'unavailable' => 'Der Link zum Control Panel Ihres Hostings ist gerade nicht verfügbar.',
+    ],
+    'french' => [
+        'manage' => 'Gérer votre hébergement',
+        'panel' => 'Ouvrir le panneau de contrôle',
+        'unavailable' => 'Le lien vers le panneau de contrôle de votre hébergement n’est pas disponible pour le moment.',
+    ],
+];
+
+function client_area_text(array $params, string $key): string
+{
+    $details = $params['clientsdetails'] ?? null;
+    $language = is_array($details) ? strtolower(trim((string) text_value($details['language'] ?? null))) : '';
+    return (CLIENT_AREA_TEXTS[$language] ?? CLIENT_AREA_TEXTS['english'])[$key];
+}
+
+/**
  * /client/services/<serviceid>/?expires=<unix>&sig=hex(HMAC-SHA256(secret, "client-area.<serviceid>.<expires>")).
  */
 function client_area_url(array $config, int $serviceId, ?int $now = null): string
