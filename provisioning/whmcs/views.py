@@ -2,7 +2,8 @@
 a command's latest outcome for a service (the cron hook), the bridge's view of a service
 (WHMCS's admin tab), one-time panel logins, the last usage import and the account list.
 
-Signed like the status URL: over "<timestamp>." + the body (empty for GET)."""
+Signed like the status URL (v2: method, route, time and body, empty for GET); a signed
+POST opens once (signed_requests)."""
 
 import json
 
