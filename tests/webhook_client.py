@@ -41,13 +41,15 @@ def post_webhook(client, body: dict | bytes, now: float | None = None, path="/we
     return post_raw(client, raw, signed_headers(raw, now, path), path)
 
 
-def post_raw(client, raw: bytes, headers: dict, path="/webhooks/whmcs/"):
-    """POST these bytes with exactly these headers (signed or not) as JSON."""
+def post_raw(client, raw: bytes, headers: dict, path="/webhooks/whmcs/", **environ):
+    """POST these bytes with exactly these headers (signed or not) as JSON; `environ`
+    (SCRIPT_NAME...) as a WSGI server would set it."""
     return client.post(
         path,
         data=raw,
         content_type="application/json",
         headers={k: v for k, v in headers.items() if k != "Content-Type"},
+        **environ,
     )
 
 
