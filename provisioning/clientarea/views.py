@@ -13,7 +13,13 @@ from django.views.decorators.http import require_GET, require_POST
 from ..models import Operation, Service
 from ..panels.imscp.client import panel_base_url
 from ..panels.login_page import panel_login_record, panel_login_response
-from .access import AccessDenied, access_by_link_or_session, access_by_session
+from .access import (
+    VIEW_ONLY,
+    AccessDenied,
+    access_by_link_or_session,
+    access_by_session,
+    staff_may_log_in,
+)
 from .chart import (
     NO_HISTORY,
     history_chart_empty,
@@ -126,7 +132,9 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
         "service": service,
         "staff": access.staff,
         "panel_url": panel_url,
-        "sso_refusal": sso_refusal(service),
+        "sso_refusal": (
+            VIEW_ONLY if access.staff and not staff_may_log_in(request) else sso_refusal(service)
+        ),
         "tools": [(name, panel_url + path) for name, path in TOOLS],
         "meters": [
             usage_meter("Disk space", service.disk_usage, service.disk_limit),
