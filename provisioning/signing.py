@@ -8,6 +8,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+# The longest a client-area link may promise: a link is a bearer key to the service's page
+# and panel login, and the signer (WHMCS's link_seconds) sets its life.
+CLIENT_AREA_LINK_MAX_SECONDS = 24 * 3600
+
 
 class SignatureError(Exception):
     pass
@@ -115,5 +119,8 @@ def client_area_verify(service_whmcs_id: int | str, expires: str | None, sig: st
     expected = client_area_signature(service_whmcs_id, expires)
     if not hmac.compare_digest(sig.strip().lower().encode("utf-8", "replace"), expected.encode()):
         raise SignatureError("the link's signature is not valid")
-    if int(expires) < time.time():
+    now = time.time()
+    if int(expires) < now:
         raise SignatureError("the link has expired")
+    if int(expires) - now > max(CLIENT_AREA_LINK_MAX_SECONDS, settings.CLIENT_AREA_LINK_SECONDS):
+        raise SignatureError("the link's signature is not valid: it promises more than a day")
