@@ -186,7 +186,9 @@ signatures = st.one_of(
     st.none(),
     st.text(max_size=80),
     st.text(alphabet="0123456789abcdef", min_size=64, max_size=64).map(lambda h: f"sha256={h}"),
+    st.text(alphabet="0123456789abcdef", min_size=64, max_size=64).map(lambda h: f"v2={h}"),
     st.sampled_from(["sha256=", "sha1=" + "0" * 40, "=", "sha256", "SHA256=" + "0" * 64]),
+    st.sampled_from(["v2=", "V2=" + "0" * 64, "v2", "v3=" + "0" * 64, "v2=sha256=" + "0" * 64]),
 )
 timestamps = st.one_of(
     st.none(),
