@@ -31,12 +31,14 @@ def signature_refusal(request):
     """The 401 answer to a request whose signature does not hold; None when it holds."""
     from django.http import JsonResponse
 
-    from provisioning.signing import SignatureError, webhook_verify
+    from provisioning.signing import SignatureError, request_verify
 
     try:
-        webhook_verify(
+        request_verify(
             request.headers.get("X-Kazi-Timestamp"),
             request.headers.get("X-Kazi-Signature"),
+            request.method,
+            request.path_info,
             request.body,
         )
     except SignatureError as exc:

@@ -75,7 +75,7 @@ def post_all(base_url: str, path: str, bodies: list[bytes], connections: int = 8
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
         while (i := next(counter)) < len(bodies):
             body = bodies[i]
-            headers = signed_headers(secret, body)
+            headers = signed_headers(secret, body, path)
             start = time.perf_counter()
             try:
                 conn.request("POST", path, body=body, headers=headers)

@@ -1,16 +1,11 @@
-"""The contract's webhook signature, computed without Django settings (the load client)."""
+"""The contract's v2 signature for the load clients, which run without Django settings."""
 
-import hashlib
-import hmac
-import time
+from provisioning.signing import signed_headers as request_headers
 
 
-def signed_headers(secret: str, body: bytes) -> dict[str, str]:
-    timestamp = str(int(time.time()))
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+def signed_headers(secret: str, body: bytes, route: str = "/webhooks/whmcs/") -> dict[str, str]:
     return {
         "Content-Type": "application/json",
-        "X-Kazi-Timestamp": timestamp,
-        "X-Kazi-Signature": f"sha256={digest.hexdigest()}",
+        **request_headers("POST", route, body, secret=secret),
         "Content-Length": str(len(body)),
     }

@@ -25,7 +25,7 @@ from django_q.models import Schedule
 from provisioning.models import Attempt, Operation, Service
 from provisioning.operations.debts import accounts_left_behind
 from provisioning.operations.sweep import operations_sweep
-from provisioning.signing import webhook_headers
+from provisioning.signing import signed_headers
 
 from .emulator import Emulator
 from .qcluster_process import QclusterProcess
@@ -131,7 +131,7 @@ def _body(n: int, command: str, emulator: Emulator) -> dict:
 
 def _send(client: Client, body: dict) -> int:
     raw = json.dumps(body).encode()
-    headers = {k: v for k, v in webhook_headers(raw).items() if k != "Content-Type"}
+    headers = signed_headers("POST", "/webhooks/whmcs/", raw)
     response = client.post(
         "/webhooks/whmcs/", data=raw, content_type="application/json", headers=headers
     )

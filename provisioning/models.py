@@ -290,6 +290,17 @@ class PanelLoginTicket(models.Model):
         return f"panel login ticket {self.pk}"
 
 
+class SpentSignature(models.Model):
+    """A signed one-time request the bridge accepted (a panel login...), kept until its
+    timestamp is stale so the same signature is refused a second time."""
+
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the signature.")
+    stale_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"spent signature {self.pk}"
+
+
 class Attempt(models.Model):
     """One call to the panel on behalf of an operation."""
 

@@ -5,7 +5,8 @@ import json
 import uuid
 from pathlib import Path
 
-from provisioning.signing import webhook_headers
+from provisioning.signing import route_below
+from provisioning.signing import signed_headers as request_headers
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -27,25 +28,31 @@ def command_body(command: str, panel=None, **params) -> dict:
     return copy.deepcopy(body)
 
 
-def signed_headers(raw: bytes, now: float | None = None) -> dict[str, str]:
-    return {"Content-Type": "application/json", **webhook_headers(raw, now)}
+def signed_headers(
+    raw: bytes, now: float | None = None, path: str = "/webhooks/whmcs/", method: str = "POST"
+) -> dict[str, str]:
+    """A JSON request's headers, signed (v2) for this method and route."""
+    return {"Content-Type": "application/json", **request_headers(method, path, raw, now)}
 
 
 def post_webhook(client, body: dict | bytes, now: float | None = None, path="/webhooks/whmcs/"):
     """POST with the Django test client, signed."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return post_raw(client, raw, signed_headers(raw, now), path)
+    return post_raw(client, raw, signed_headers(raw, now, path), path)
 
 
-def post_raw(client, raw: bytes, headers: dict, path="/webhooks/whmcs/"):
-    """POST these bytes with exactly these headers (signed or not) as JSON."""
+def post_raw(client, raw: bytes, headers: dict, path="/webhooks/whmcs/", **environ):
+    """POST these bytes with exactly these headers (signed or not) as JSON; `environ`
+    (SCRIPT_NAME...) as a WSGI server would set it."""
     return client.post(
         path,
         data=raw,
         content_type="application/json",
         headers={k: v for k, v in headers.items() if k != "Content-Type"},
+        **environ,
     )
 
 
 def get_status(client, url: str, now: float | None = None):
-    return client.get(url, headers=webhook_headers(b"", now))
+    """GET a signed endpoint (a status URL as the bridge gave it, or a root-relative path)."""
+    return client.get(url, headers=request_headers("GET", route_below(url), b"", now))

@@ -159,7 +159,13 @@ class ServiceAdmin(admin.ModelAdmin):
                 "On the panel",
                 {"fields": ["status_badge", "on_panel", "disk", "bandwidth", "usage_updated_at"]},
             ),
-            ("Client area", {"fields": ["client_area_link"]}),
+            # The link opens the client area, the customer's panel login included, to
+            # whoever holds it: for those who may log in as the client here too.
+            *(
+                [("Client area", {"fields": ["client_area_link"]})]
+                if self.has_change_permission(request, obj)
+                else []
+            ),
         ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

@@ -28,6 +28,10 @@ EXPIRED = _(
     "This link has expired: links to this page are valid for a few minutes. "
     "Please open the page again from your client area."
 )
+VIEW_ONLY = (
+    "Logging in to the panel as this client needs the permission to change services, "
+    "as the admin's Login as client button does."
+)
 NOT_VALID = _(
     "This link is not valid for this page. "
     "Please open the page again from your client area, without changing the link."
@@ -57,6 +61,12 @@ def is_staff(request: HttpRequest) -> bool:
         and user.is_staff
         and user.has_perm("provisioning.view_service")
     )
+
+
+def staff_may_log_in(request: HttpRequest) -> bool:
+    """Staff who may log in to a customer's panel: those the admin's Login as client
+    button lets in (change permission), not those who may only look."""
+    return is_staff(request) and request.user.has_perm("provisioning.change_service")
 
 
 def _service(service_whmcs_id: int) -> Service:
@@ -116,9 +126,10 @@ def access_by_link_or_session(request: HttpRequest, service_whmcs_id: int) -> Ac
 
 
 def access_by_session(request: HttpRequest, service_whmcs_id: int) -> Access:
-    """The single sign-on's rule: staff, or a session a link opened for this service."""
-    staff = is_staff(request)
+    """The single sign-on's rule: staff who may change services, or a session a link
+    opened for this service."""
+    staff = staff_may_log_in(request)
     if not staff and not _granted(request, service_whmcs_id):
-        raise AccessDenied(NO_LINK)
+        raise AccessDenied(VIEW_ONLY if is_staff(request) else NO_LINK)
     service = _service(service_whmcs_id)
     return Access(service, _who(request, service, staff), staff)

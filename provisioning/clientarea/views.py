@@ -15,7 +15,13 @@ from django.views.decorators.http import require_GET, require_POST
 from ..models import Operation, Service
 from ..panels.imscp.client import panel_base_url
 from ..panels.login_page import panel_login_record, panel_login_response
-from .access import AccessDenied, access_by_link_or_session, access_by_session
+from .access import (
+    VIEW_ONLY,
+    AccessDenied,
+    access_by_link_or_session,
+    access_by_session,
+    staff_may_log_in,
+)
 from .chart import (
     NO_HISTORY,
     history_chart_empty,
@@ -171,7 +177,9 @@ def service_page(request: HttpRequest, service_id: int) -> HttpResponse:
         "status_label": STATUS_LABELS.get(service.status, service.get_status_display()),
         "staff": access.staff,
         "panel_url": panel_url,
-        "sso_refusal": sso_refusal(service),
+        "sso_refusal": (
+            VIEW_ONLY if access.staff and not staff_may_log_in(request) else sso_refusal(service)
+        ),
         "tools": [(name, panel_url + path) for name, path in TOOLS],
         "meters": [
             usage_meter(DISK_SPACE, service.disk_usage, service.disk_limit),

@@ -3,7 +3,8 @@ a command's latest outcome for a service (the cron hook), the bridge's view of a
 (WHMCS's admin tab), one-time panel logins, the last usage import, the account list and
 Test Connection of a server WHMCS has not saved yet.
 
-Signed like the status URL: over "<timestamp>." + the body (empty for GET)."""
+Signed like the status URL (v2: method, route, time and body, empty for GET); a signed
+POST opens once (signed_requests)."""
 
 import json
 

@@ -177,6 +177,15 @@ def test_the_client_area_link_is_signed_for_the_service(admin_client):
     client_area_verify(4242, query["expires"][0], query["sig"][0])  # raises if wrong
 
 
+def test_a_user_who_may_only_view_services_gets_no_client_area_link(client):
+    service = ServiceFactory(whmcs_id=4243)
+    client.force_login(staff_user("view_service"))
+    page = client.get(reverse("admin:provisioning_service_change", args=[service.pk]))
+    assert page.status_code == 200
+    assert service.domain in page.content.decode()
+    assert "/client/services/4243/?" not in page.content.decode()
+
+
 def test_the_operations_inline_is_read_only_and_newest_first(admin_client):
     service = ServiceFactory()
     first = OperationFactory(service=service, command="CreateAccount")

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission, User
+from django.test import Client
 
 from provisioning.signing import client_area_query
 from tests.client_area_links import client_area_link
@@ -75,6 +76,14 @@ def test_a_link_is_valid_until_its_expiry_second(client, service):
         link = client_area_link(service.whmcs_id)
     with time_machine.travel(NOW.timestamp() + 600, tick=False):
         assert client.get(link).status_code == 200
+
+
+def test_a_link_promising_more_than_a_day_is_refused(client, service):
+    with time_machine.travel(NOW, tick=False):
+        day = client_area_link(service.whmcs_id, expires=int(NOW.timestamp()) + 24 * 3600)
+        assert client.get(day).status_code == 200
+        longer = client_area_link(service.whmcs_id, expires=int(NOW.timestamp()) + 24 * 3600 + 1)
+        refused_without_data(Client().get(longer), service)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from provisioning.models import Operation
+from tests.admin_helpers import staff_user
 from tests.client_area_links import client_area_link
 from tests.factories import ServiceFactory
 
@@ -67,6 +68,18 @@ def test_staff_use_is_journaled_under_their_name(client, service):
     assert client.post(sso_url(service)).status_code == 200
     entry = Operation.objects.get(command=Operation.Command.PANEL_LOGIN)
     assert (entry.source, entry.requested_by) == (Operation.Source.ADMIN, "staff user boss")
+
+
+def test_staff_who_may_only_view_services_cannot_log_in_as_the_client(client, service):
+    client.force_login(staff_user("view_service", username="helpdesk"))
+    page = client.get(f"/client/services/{service.whmcs_id}/").content.decode()
+    assert "needs the permission to change services" in page
+    refused = client.post(sso_url(service))
+    assert refused.status_code == 403
+    assert "Customer-pass-1" not in refused.content.decode()
+    assert not Operation.objects.exists()
+    client.force_login(staff_user("view_service", "change_service", username="operator"))
+    assert client.post(sso_url(service)).status_code == 200
 
 
 def test_the_login_page_really_logs_in_to_the_panel(client, service, panel):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-from provisioning.signing import webhook_headers
+from provisioning.signing import route_below, signed_headers
 from tests.ports import free_port
 from tests.webhook_client import command_body
 from tests.worker_fixtures import wait_until
@@ -90,12 +90,17 @@ def test_rundemo_serves_admin_worker_and_panel_until_interrupted(tmp_path):
             f"http://127.0.0.1:{web}/webhooks/whmcs/",
             data=raw,
             timeout=10,
-            headers={"Content-Type": "application/json", **webhook_headers(raw)},
+            headers={
+                "Content-Type": "application/json",
+                **signed_headers("POST", "/webhooks/whmcs/", raw),
+            },
         ).json()
 
         def done():
             state = requests.get(
-                accepted["status_url"], headers=webhook_headers(b""), timeout=5
+                accepted["status_url"],
+                headers=signed_headers("GET", route_below(accepted["status_url"])),
+                timeout=5,
             ).json()
             return state if state["state"] == "succeeded" else None
 

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from provisioning.models import Operation, Service
-from provisioning.signing import webhook_headers
+from provisioning.signing import route_below, signed_headers
 from tests.webhook_client import command_body
 from tests.worker_fixtures import wait_until
 
@@ -18,7 +18,10 @@ def send(live_server, body: dict) -> dict:
     response = requests.post(
         f"{live_server.url}/webhooks/whmcs/",
         data=raw,
-        headers={"Content-Type": "application/json", **webhook_headers(raw)},
+        headers={
+            "Content-Type": "application/json",
+            **signed_headers("POST", "/webhooks/whmcs/", raw),
+        },
         timeout=10,
     )
     assert response.status_code in (200, 202), response.text
@@ -27,7 +30,9 @@ def send(live_server, body: dict) -> dict:
 
 def finished(live_server, accepted: dict, worker) -> dict:
     def status():
-        data = requests.get(accepted["status_url"], headers=webhook_headers(b""), timeout=10).json()
+        url = accepted["status_url"]
+        headers = signed_headers("GET", route_below(url, live_server.url))
+        data = requests.get(url, headers=headers, timeout=10).json()
         return data if data["state"] in ("succeeded", "failed") else None
 
     try:

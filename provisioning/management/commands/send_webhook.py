@@ -8,7 +8,7 @@ import requests
 from django.core.management.base import BaseCommand, CommandError
 
 from ...models import Operation
-from ...signing import webhook_headers
+from ...signing import route_below, signed_headers
 
 COMMANDS = [str(command) for command in Operation.WEBHOOK_COMMANDS]
 
@@ -62,7 +62,10 @@ class Command(BaseCommand):
             response = requests.post(
                 f"{base}/webhooks/whmcs/",
                 data=raw,
-                headers={"Content-Type": "application/json", **webhook_headers(raw)},
+                headers={
+                    "Content-Type": "application/json",
+                    **signed_headers("POST", "/webhooks/whmcs/", raw),
+                },
                 timeout=30,
             )
         except requests.RequestException as exc:
@@ -75,6 +78,7 @@ class Command(BaseCommand):
         data = response.json()
         while data["state"] in ("queued", "running", "retrying") and time.monotonic() < deadline:
             time.sleep(0.5)
-            data = requests.get(status_url, headers=webhook_headers(b""), timeout=30).json()
+            headers = signed_headers("GET", route_below(status_url, base))
+            data = requests.get(status_url, headers=headers, timeout=30).json()
         data.pop("usage", None)
         self.stdout.write(json.dumps(data, indent=2))

@@ -36,13 +36,27 @@ class BridgeError extends \RuntimeException
 }
 
 /**
- * [HTTP status, body] of one request; a BridgeError when nothing came back.
+ * The route a signature covers: $url (built on bridge_url) without bridge_url, so a
+ * proxy's path prefix in bridge_url is not part of it.
+ */
+function bridge_route(array $config, string $url): string
+{
+    $base = $config['bridge_url'];
+    $route = substr($url, strlen($base));
+    if (strncmp($url, $base, strlen($base)) !== 0 || ($route !== '' && strpos('/?', $route[0]) === false)) {
+        throw new BridgeError("kaziwhmcs: $url is not an address of the bridge at $base", true);
+    }
+    return $route === '' || $route[0] === '?' ? '/' . $route : $route;
+}
+
+/**
+ * [HTTP status, body] of one request, signed for itself; a BridgeError when nothing came back.
  */
 function http_request(array $config, string $method, string $url, ?string $body, int $timeout, int $connectTimeout = CONNECT_TIMEOUT): array
 {
     $headers = array_merge(
         ['Accept: application/json', 'Expect:'],
-        signed_headers($config['webhook_secret'], (string) $body)
+        signed_headers($config['webhook_secret'], $method, bridge_route($config, $url), (string) $body)
     );
     if ($body !== null) {
         $headers[] = 'Content-Type: application/json';
@@ -177,24 +191,33 @@ function answer_json(int $status, string $body, string $what): array
 
 /**
  * One signed request to another endpoint of the bridge ($path below bridge_url); its JSON.
+ * The bridge accepts a signed POST once: a random nonce keeps two asks in the same
+ * second (a double click) two requests.
  */
 function bridge_read(array $config, string $method, string $path, ?array $payload, string $what, int $timeout = POST_TIMEOUT, int $connectTimeout = CONNECT_TIMEOUT): array
 {
+    if ($method === 'POST') {
+        $payload = ($payload ?? []) + ['nonce' => bin2hex(random_bytes(16))];
+    }
     $body = $payload === null ? null : json_body($payload);
     list($status, $raw) = http_request($config, $method, $config['bridge_url'] . $path, $body, $timeout, $connectTimeout);
     return answer_data($status, $raw, $what);
 }
 
 /**
- * The status URL on the configured bridge: the bridge may sit behind a proxy
- * that gives it another host or scheme, so only its path is taken.
+ * The status URL on the configured bridge: the bridge may sit behind a proxy that
+ * gives it another host, scheme or path prefix, so only its route is taken (its path
+ * below bridge_url's path when the bridge knows that prefix, else its whole path).
  */
 function status_url(array $config, string $given): string
 {
     $path = (string) parse_url($given, PHP_URL_PATH);
     $query = (string) parse_url($given, PHP_URL_QUERY);
-    $origin = preg_replace('#^(https?://[^/]+).*$#i', '$1', $config['bridge_url']);
-    return $origin . ($path === '' ? '/' : $path) . ($query === '' ? '' : '?' . $query);
+    $prefix = rtrim((string) parse_url($config['bridge_url'], PHP_URL_PATH), '/');
+    if ($prefix !== '' && ($path === $prefix || strncmp($path, $prefix . '/', strlen($prefix) + 1) === 0)) {
+        $path = substr($path, strlen($prefix));
+    }
+    return $config['bridge_url'] . ($path === '' ? '/' : $path) . ($query === '' ? '' : '?' . $query);
 }
 
 /**

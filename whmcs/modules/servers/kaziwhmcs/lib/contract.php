@@ -162,13 +162,16 @@ function json_body(array $data): string
 }
 
 /**
- * The X-Kazi-Timestamp and X-Kazi-Signature headers over "<timestamp>." + body.
+ * The X-Kazi-Timestamp and X-Kazi-Signature headers of one request (contract v2): the
+ * signature covers the method, the route (the path below bridge_url, with "?" and the
+ * query as sent), the time and the body, so it opens that one request and no other.
  */
-function signed_headers(string $secret, string $body, ?int $now = null): array
+function signed_headers(string $secret, string $method, string $route, string $body, ?int $now = null): array
 {
     $timestamp = (string) ($now === null ? time() : $now);
+    $message = "v2\n" . $timestamp . "\n" . strtoupper($method) . "\n" . $route . "\n" . $body;
     return [
         'X-Kazi-Timestamp: ' . $timestamp,
-        'X-Kazi-Signature: sha256=' . hash_hmac('sha256', $timestamp . '.' . $body, $secret),
+        'X-Kazi-Signature: v2=' . hash_hmac('sha256', $message, $secret),
     ];
 }
