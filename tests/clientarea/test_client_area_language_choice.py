@@ -157,7 +157,9 @@ def test_the_modules_answers_stay_english_whatever_the_browser(client):
     service = service_of("german", status="suspended")
     path = f"/webhooks/whmcs/services/{service.whmcs_id}/panel-login/"
     raw = json.dumps({"admin": "alice"}).encode()
-    response = post_raw(client, raw, {**signed_headers(raw), "Accept-Language": "de"}, path)
+    response = post_raw(
+        client, raw, {**signed_headers(raw, path=path), "Accept-Language": "de"}, path
+    )
     assert response.status_code == 409
     assert response.json()["error"].startswith("Your hosting account is suspended")
 

@@ -4,6 +4,7 @@ and in French, shares no text with its English rendering but names and figures."
 
 import io
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -199,7 +200,8 @@ def _pages(client, admin) -> list[tuple[str, object]]:
     def ticket(service, uses=1, after=timedelta(0)):
         def fetch():
             path = f"/webhooks/whmcs/services/{service.whmcs_id}/panel-login/"
-            url = post_webhook(client, {"admin": "alice"}, path=path).json()["url"]
+            asked = {"admin": "alice", "nonce": uuid.uuid4().hex}  # each signed POST opens once
+            url = post_webhook(client, asked, path=path).json()["url"]
             for _ in range(uses - 1):
                 client.get(url)
             with time_machine.travel(NOW + after, tick=False):
