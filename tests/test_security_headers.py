@@ -94,5 +94,8 @@ def test_only_the_signed_webhook_endpoints_are_exempt_from_csrf():
         "webhooks/whmcs/",
         "webhooks/whmcs/services/<int:service_id>/panel-login/",
         "webhooks/whmcs/servers/<int:server_id>/panel-login/",
+        "webhooks/whmcs/queue/outcomes/",
+        "webhooks/whmcs/queue/told/",
+        "webhooks/whmcs/connection-test/",
     }
     assert webhook_receive.csrf_exempt
