@@ -1,4 +1,4 @@
-"""Persistence speed-ups, behind one seam: rows written and read without model instances
-(`lean_rows`), SQLite's single writer taken in turn (`write_turns`), the task queue's
-brokers (`task_broker`) and the bell that wakes the database broker (`queue_bell`). The
-rules call these; what they do to the database is a figure in docs/performance.md."""
+"""The task queue under the wings: the brokers (`task_broker`, named in the settings; the
+operations queue through `task_broker.task_send`) and the bell that wakes the database
+broker's pusher when a task is queued (`queue_bell`, SQLite only: the embedded round trip
+needs it, see README "Performance")."""

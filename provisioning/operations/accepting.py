@@ -9,14 +9,32 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from ..db.lean_rows import row_insert
 from ..models import Operation, Server, Service
-from .joining import existing_for_service, request_summary
+from ..redaction import MASK
+from .joining import existing_for_service
 from .queueing import operation_enqueue_on_commit
-from .superseding import operations_supersede, operations_supersede_moved
+from .superseding import operations_superseded_by
 
 Command = Operation.Command
 State = Operation.State
+
+
+def request_summary(
+    command: str, server: Server, service: Service | None, reason: str = ""
+) -> dict:
+    """What the journal shows of a request (no secret)."""
+    summary = {"server": server.host, "reseller": server.reseller_username}
+    if reason:
+        summary["reason"] = reason
+    if service is not None:
+        summary.update(
+            domain=service.domain, login=service.domain_ascii, serviceid=service.whmcs_id
+        )
+        if command == Command.CREATE:
+            summary.update(plan=service.product.plan_name, email=service.client.email)
+        if command in (Command.CREATE, Command.CHANGE_PASSWORD):
+            summary["password"] = MASK
+    return summary
 
 
 def operation_request(
@@ -28,8 +46,6 @@ def operation_request(
     source: str,
     requested_by: str = "",
     now: datetime | None = None,
-    service_locked: bool = False,
-    service_created: bool = False,
     reason: str = "",
 ) -> tuple[Operation, bool]:
     """Queue `command`, or return the operation already doing or having done it.
@@ -37,30 +53,27 @@ def operation_request(
     Returns (operation, created). A command of the same kind still in flight for the same
     service (or server) is joined; one whose effect is already in place (or will be, once
     the pending operations ran) is answered by the operation that carries it.
-
-    `service_locked`: the caller's transaction already holds the service row (selected
-    for update, or inserted) and `service` is current, so it is not read again.
-    `service_created`: the caller inserted the service in its transaction (it has no
-    operations yet). `reason`: why, as WHMCS gave it (a suspension's reason), journaled."""
+    `reason`: why, as WHMCS gave it (a suspension's reason), journaled."""
     now = now or timezone.now()
     # No savepoint inside a caller's transaction: nothing here fails in part, and an
     # error fails the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
         if service is not None:
-            if not service_locked:
-                # Serializes concurrent requests for one service (PostgreSQL; SQLite is
-                # serial).
-                service = (
-                    Service.objects.select_for_update()
-                    .select_related("client", "product")
-                    .get(pk=service.pk)
-                )
-            existing = (
-                None
-                if service_created
-                else existing_for_service(
-                    command, server, service, secret, now, source, requested_by
-                )
+            # Serializes concurrent requests for one service (PostgreSQL; SQLite is serial).
+            service = (
+                Service.objects.select_for_update()
+                .select_related("client", "product")
+                .get(pk=service.pk)
+            )
+            existing = existing_for_service(
+                command,
+                server,
+                service,
+                secret=secret,
+                now=now,
+                source=source,
+                requested_by=requested_by,
+                summary=request_summary(command, server, service),
             )
         else:
             existing = (
@@ -72,23 +85,18 @@ def operation_request(
             )
         if existing is not None:
             return existing, False
-        op = row_insert(
-            Operation(
-                command=command,
-                server=server,
-                service=service,
-                secret=secret,
-                source=source,
-                requested_by=requested_by,
-                request=request_summary(command, server, service, reason),
-                created_at=now,
-                updated_at=now,
-            )
+        op = Operation.objects.create(
+            command=command,
+            server=server,
+            service=service,
+            secret=secret,
+            source=source,
+            requested_by=requested_by,
+            request=request_summary(command, server, service, reason),
+            created_at=now,
+            updated_at=now,
         )
-        if service is not None and not service_created:
-            operations_supersede_moved(op, now)
-        if command == Command.TERMINATE and service is not None:
-            operations_supersede(op, now)
+        operations_superseded_by(op, now)
         operation_enqueue_on_commit(op.pk)
         return op, True
 

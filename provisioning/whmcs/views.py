@@ -17,9 +17,10 @@ from ..clientarea.access import MAX_WHMCS_ID
 from ..clientarea.views import sso_refusal
 from ..http_errors import json_error
 from ..models import Operation, Server, Service
+from ..operations.journal import panel_login_record
 from ..panels.account_lists import NoTrustedList
 from ..panels.imscp.errors import PanelError
-from ..panels.login_page import panel_login_record, panel_login_response
+from ..panels.login_page import panel_login_response
 from .login_tickets import TicketRefused, ticket_issue, ticket_redeem
 from .reads import (
     server_accounts,
