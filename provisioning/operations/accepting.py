@@ -59,9 +59,10 @@ def operation_request(
     # error fails the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
         if service is not None:
-            # Serializes concurrent requests for one service (PostgreSQL; SQLite is serial).
+            # Serializes concurrent requests for one service (PostgreSQL; SQLite is serial);
+            # its client and product, shared with other services, stay unlocked.
             service = (
-                Service.objects.select_for_update()
+                Service.objects.select_for_update(of=("self",))
                 .select_related("client", "product")
                 .get(pk=service.pk)
             )
