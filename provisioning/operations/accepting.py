@@ -46,6 +46,8 @@ def operation_request(
     source: str,
     requested_by: str = "",
     now: datetime | None = None,
+    service_locked: bool = False,
+    service_created: bool = False,
     reason: str = "",
 ) -> tuple[Operation, bool]:
     """Queue `command`, or return the operation already doing or having done it.
@@ -53,29 +55,38 @@ def operation_request(
     Returns (operation, created). A command of the same kind still in flight for the same
     service (or server) is joined; one whose effect is already in place (or will be, once
     the pending operations ran) is answered by the operation that carries it.
-    `reason`: why, as WHMCS gave it (a suspension's reason), journaled."""
+
+    `service_locked`: the caller's transaction already holds the service row (selected
+    for update, or inserted) and `service` is current, so it is not read again.
+    `service_created`: the caller inserted the service in its transaction (it has no
+    operations yet: none to join or supersede). Both keep a webhook's write transaction
+    short (README "Performance"). `reason`: why, as WHMCS gave it (a suspension's
+    reason), journaled."""
     now = now or timezone.now()
     # No savepoint inside a caller's transaction: nothing here fails in part, and an
     # error fails the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
         if service is not None:
-            # Serializes concurrent requests for one service (PostgreSQL; SQLite is serial);
-            # its client and product, shared with other services, stay unlocked.
-            service = (
-                Service.objects.select_for_update(of=("self",))
-                .select_related("client", "product")
-                .get(pk=service.pk)
-            )
-            existing = existing_for_service(
-                command,
-                server,
-                service,
-                secret=secret,
-                now=now,
-                source=source,
-                requested_by=requested_by,
-                summary=request_summary(command, server, service),
-            )
+            if not service_locked:
+                # Serializes concurrent requests for one service (PostgreSQL; SQLite is
+                # serial); its client and product, shared with other services, stay unlocked.
+                service = (
+                    Service.objects.select_for_update(of=("self",))
+                    .select_related("client", "product")
+                    .get(pk=service.pk)
+                )
+            existing = None
+            if not service_created:
+                existing = existing_for_service(
+                    command,
+                    server,
+                    service,
+                    secret=secret,
+                    now=now,
+                    source=source,
+                    requested_by=requested_by,
+                    summary=request_summary(command, server, service),
+                )
         else:
             existing = (
                 Operation.objects.filter(
@@ -97,7 +108,8 @@ def operation_request(
             created_at=now,
             updated_at=now,
         )
-        operations_superseded_by(op, now)
+        if not service_created:
+            operations_superseded_by(op, now)
         operation_enqueue_on_commit(op.pk)
         return op, True
 

@@ -25,7 +25,8 @@ from ..panels.imscp.errors import (
 from ..panels.slots import slot_release, slot_take
 from ..panels.timings import panel_calls_held, panel_calls_write
 from ..redaction import redact_text
-from .queueing import earlier_unfinished, operation_enqueue_on_commit
+from .attempt_reads import operation_for_attempt
+from .queueing import operation_enqueue_on_commit
 from .waits import operation_changed_notify
 
 logger = logging.getLogger(__name__)
@@ -78,16 +79,6 @@ def _claim_row(op: Operation, now: datetime) -> bool:
     return True
 
 
-def _operation_read(operation_id: int) -> Operation | None:
-    """The operation and all an attempt reads, in one statement."""
-    return (
-        Operation.objects.select_related("server", "service__client", "service__product")
-        .annotate(waits=earlier_unfinished())
-        .filter(pk=operation_id)
-        .first()
-    )
-
-
 def _attempt_told(op: Operation, state: str, text: str = "", error=None) -> None:
     """The end of an attempt, told to whom it concerns (monitoring: its incidents)."""
     attempt_finished.send(sender=Operation, operation=op, state=state, text=text, error=error)
@@ -98,7 +89,7 @@ def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
 
     Returns the state it left the operation in, or None when there was nothing to do."""
     now = now or timezone.now()
-    op = _operation_read(operation_id)
+    op = operation_for_attempt(operation_id)
     if op is not None and op.state == State.RUNNING:
         # A task delivered again: the attempt is another worker's, unless that one is gone.
         return operation_worker_lost(op, now)
@@ -232,7 +223,9 @@ def _finish_succeeded(
         )
         if owned:
             command_apply(op, outcome)
-            _attempt_told(op, State.SUCCEEDED)
+            # As read before the attempt: one opened since is settled by the next success.
+            if op.incidents_open:
+                _attempt_told(op, State.SUCCEEDED)
             _attempt_record(op, started, Attempt.Outcome.SUCCEEDED, outcome.note or outcome.result)
             _enqueue_next_of_service(op)
     return State.SUCCEEDED

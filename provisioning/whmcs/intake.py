@@ -66,6 +66,8 @@ def _accept(req: WebhookRequest) -> tuple[Operation, bool]:
                 else "",
                 source=Operation.Source.WEBHOOK,
                 requested_by=f"webhook {req.event_id}",
+                service_locked=True,  # the mirror locked it, or inserted it
+                service_created=service is not None and mirrored.found.service is None,
                 reason=(req.service.reason or "") if req.service else "",
             )
         WebhookEvent.objects.create(
