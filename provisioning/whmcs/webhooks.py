@@ -14,7 +14,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
 
-from ..db.write_turns import turn_taken
 from ..http_errors import json_error
 from ..models import Operation
 from ..operations.waits import MAX_WAIT_SECONDS, operation_wait, waiting_helps
@@ -26,9 +25,6 @@ from .webhook_params import ValidationProblem, webhook_parse
 OPENAPI_PATH = Path(settings.BASE_DIR) / "docs" / "openapi.json"
 # Primary keys are 64-bit: a larger id in the URL is simply not an operation.
 _MAX_ID = 2**63 - 1
-# On SQLite, webhooks queue for the single write lock instead of in its busy handler
-# (db/write_turns.py; why it stays: README "Performance").
-_intake = turn_taken(webhook_intake)
 # The WHMCS module's other requests carry a few fields at most.
 SIGNED_MAX_BODY = 4096
 
@@ -121,7 +117,7 @@ def webhook_receive(request: HttpRequest) -> JsonResponse:
     except ValidationProblem as exc:
         return json_error(400, str(exc))
     try:
-        op, created = _intake(req)
+        op, created = webhook_intake(req)
     except ValidationProblem as exc:
         return json_error(400, str(exc))
     return JsonResponse(_operation_data(request, op), status=202 if created else 200)
