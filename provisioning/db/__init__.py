@@ -1,4 +1,5 @@
-"""The task queue under the wings: the brokers (`task_broker`, named in the settings; the
-operations queue through `task_broker.task_send`) and the bell that wakes the database
-broker's pusher when a task is queued (`queue_bell`, SQLite only: the embedded round trip
-needs it, see README "Performance")."""
+"""Under the wings: the task queue's brokers (`task_broker`, named in the settings; the
+operations queue through `task_broker.task_send`), the bell that wakes the database
+broker's pusher when a task is queued (`queue_bell`, SQLite), and a read compiled once
+(`compiled_reads`, the worker's first read through `operations/attempt_reads.py`). Why the
+last two stay, with the figures: README "Speed-ups kept, and why"."""

@@ -2,9 +2,10 @@
 
 Django compiles a queryset every time it runs: about 1 ms for a read with joins and a
 subquery, which was a worker's largest cost per operation after the panel call (the
-pipeline and round-trip benchmarks, README "Performance"). A `CompiledRead` keeps the first
-compilation (select_related and annotations included) and builds the instance from each
-row the way the queryset's own iterator does, the fields' converters included."""
+pipeline and round-trip benchmarks; README "Speed-ups kept, and why"). A `CompiledRead`
+keeps the first compilation (select_related and annotations included) and builds the
+instance from each row the way the queryset's own iterator does, the fields' converters
+included."""
 
 from collections.abc import Callable
 from functools import cached_property

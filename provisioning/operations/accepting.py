@@ -60,8 +60,8 @@ def operation_request(
     for update, or inserted) and `service` is current, so it is not read again.
     `service_created`: the caller inserted the service in its transaction (it has no
     operations yet: none to join or supersede). Both keep a webhook's write transaction
-    short (README "Performance"). `reason`: why, as WHMCS gave it (a suspension's
-    reason), journaled."""
+    short (README "Speed-ups kept, and why"). `reason`: why, as WHMCS gave it (a
+    suspension's reason), journaled."""
     now = now or timezone.now()
     # No savepoint inside a caller's transaction: nothing here fails in part, and an
     # error fails the caller's whole transaction anyway.

@@ -2,7 +2,7 @@
 with its server, service, client and product, whether it waits for an earlier one of its
 service, and whether an incident a success could settle is open (the success tells
 monitoring only then). The compiling is `db/compiled_reads.py`'s; why it stays, with the
-figure: README "Performance"."""
+figure: README "Speed-ups kept, and why"."""
 
 from ..db.compiled_reads import CompiledRead
 from ..models import Operation
