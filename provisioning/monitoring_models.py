@@ -2,7 +2,7 @@
 panel call timings, and the workers' heartbeats. Imported by `models.py`."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, Q
 
 
 class Incident(models.Model):
@@ -72,6 +72,15 @@ class Incident(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+    # What a later success of an operation can settle (monitoring/incidents.py).
+    SETTLED_BY_SUCCESS = (Kind.SERVER_PROBLEM, Kind.OPERATION_FAILED)
+
+
+def settleable_incidents_open() -> Exists:
+    """Whether any incident a success could settle is open (read with the operation by a
+    worker, which tells monitoring of a success only then)."""
+    return Exists(Incident.objects.filter(kind__in=Incident.SETTLED_BY_SUCCESS, resolved_at=None))
 
 
 class Alert(models.Model):

@@ -21,15 +21,13 @@ pytest_plugins = [
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _write_turn_file_removed():
-    """The SQLite test database goes at the end of the run: its write-turn and queue-bell
-    files too."""
+def _queue_bell_removed():
+    """The SQLite test database goes at the end of the run: its queue bell too."""
     yield
     from django.conf import settings
 
     name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
     if name and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        Path(f"{name}.write-turn").unlink(missing_ok=True)
         Path(f"{name}.queue-bell").unlink(missing_ok=True)
 
 

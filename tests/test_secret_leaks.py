@@ -164,7 +164,7 @@ def test_an_exception_report_of_the_webhook_hides_the_body_and_secrets(monkeypat
     def broken(*args):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(intake, "mirror_upsert", broken)
+    monkeypatch.setattr(intake, "mirror_update", broken)
     client = Client(raise_request_exception=False)
     captured = {}
 

@@ -13,12 +13,13 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from ..models import Client, Operation, Product, Server, Service
+from ..operations.journal import panel_login_record
 from ..panels.access import server_pause_text
 from ..panels.account_lists import NoTrustedList, account_entries
 from ..panels.account_sync import ImportProblem, account_sync_report, accounts_import
 from ..panels.imscp.client import panel_base_url
 from ..panels.imscp.errors import PanelError
-from ..panels.login_page import panel_login_record, panel_login_response
+from ..panels.login_page import panel_login_response
 from .permissions import require_permission, who
 from .service_actions import server_connection_test, server_usage_import
 

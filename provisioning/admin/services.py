@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 
 from ..models import Operation, Service
 from ..operations.debts import suspensions_owed_operations
+from ..operations.journal import panel_login_record
 from ..panels.imscp.client import panel_base_url
-from ..panels.login_page import panel_login_record, panel_login_response
+from ..panels.login_page import panel_login_response
 from ..signing import client_area_query
 from ..templatetags.domain_wrap import domain_wrap
 from .display import badge, usage_bar

@@ -13,8 +13,9 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ..models import Operation, Service
+from ..operations.journal import panel_login_record
 from ..panels.imscp.client import panel_base_url
-from ..panels.login_page import panel_login_record, panel_login_response
+from ..panels.login_page import panel_login_response
 from .access import (
     VIEW_ONLY,
     AccessDenied,

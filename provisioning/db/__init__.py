@@ -1,4 +1,5 @@
-"""Persistence speed-ups, behind one seam: rows written and read without model instances
-(`lean_rows`), SQLite's single writer taken in turn (`write_turns`), the task queue's
-brokers (`task_broker`) and the bell that wakes the database broker (`queue_bell`). The
-rules call these; what they do to the database is a figure in docs/performance.md."""
+"""Under the wings: the task queue's brokers (`task_broker`, named in the settings; the
+operations queue through `task_broker.task_send`), the bell that wakes the database
+broker's pusher when a task is queued (`queue_bell`, SQLite), and a read compiled once
+(`compiled_reads`, the worker's first read through `operations/attempt_reads.py`). Why the
+last two stay, with the figures: README "Speed-ups kept, and why"."""

@@ -18,11 +18,15 @@ import time
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from .sqlite_files import sqlite_side_file
-
 
 def _bell_path(using: str = DEFAULT_DB_ALIAS) -> str | None:
-    return sqlite_side_file(connections[using], ".queue-bell")
+    """`<database file>.queue-bell` for a SQLite file database (the processes sharing it
+    share a host), else None."""
+    connection = connections[using]
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor != "sqlite" or name.startswith("file:") or ":memory:" in name:
+        return None
+    return f"{name}.queue-bell"
 
 
 def queue_bell_ring(using: str = DEFAULT_DB_ALIAS) -> None:

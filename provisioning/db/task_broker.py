@@ -1,24 +1,25 @@
 """The task queue's broker on the bridge's own database (the embedded default).
 
 django-q2's ORM broker, except that a task queued inside a transaction (a webhook's,
-journaling its operation) is written with one prepared INSERT instead of a queryset,
-which costs more than the insert itself on the webhook's hot path (outside a
-transaction the broker's own enqueue runs: it also closes stale connections), and that
-the pusher waiting for tasks is woken by the queue bell when one is queued."""
+journaling its operation) is written in that transaction (the broker's own enqueue
+closes stale connections first, which would end it; outside a transaction it runs), and
+that the pusher waiting for tasks is woken by the queue bell when one is queued.
+
+Both brokers pass the guard's status on (`handoffs.cluster_status`): monitoring records
+the heartbeat from it."""
 
 import logging
 import os
 from functools import partial
 
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_q.brokers.orm import ORM
 from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
 from django_q.models import OrmQ
 
-from ..monitoring.heartbeat import heartbeat_from_stat
-from .lean_rows import row_insert
+from ..handoffs import cluster_status
 from .queue_bell import QueueBell, queue_bell_ring
 
 logger = logging.getLogger(__name__)
@@ -39,20 +40,21 @@ def broker():
     return found
 
 
-def broker_in_database() -> bool:
-    """Whether a task queued now is a row of the bridge's own database (written in the
-    caller's transaction)."""
-    # Synchronous mode runs the task at enqueue time: only after the commit.
-    return Conf.ORM == DEFAULT_DB_ALIAS and not Conf.SYNC
+def task_send(func: str, *args, **options) -> None:
+    """Queue a task on this process's broker (django-q2's `async_task` otherwise builds a
+    broker per task)."""
+    from django_q.tasks import async_task
+
+    async_task(func, *args, broker=broker(), **options)
 
 
 class HeartbeatMixin:
-    """The guard's status, also written where /healthz reads it (worker_heartbeat.py)."""
+    """The guard's status, also passed on to be written where /healthz reads it."""
 
     def set_stat(self, key: str, value: str, timeout: int):
         result = super().set_stat(key, value, timeout)
         try:
-            heartbeat_from_stat(value)
+            cluster_status.send(sender=type(self), packed=value)
         except Exception:  # the guard must keep guarding whatever the database says
             logger.exception("worker heartbeat not recorded")
         return result
@@ -71,7 +73,7 @@ class DatabaseBroker(HeartbeatMixin, ORM):
             queue_bell_ring(Conf.ORM)
             return task_id
         key = self.list_key or Conf.CLUSTER_NAME
-        task_id = row_insert(OrmQ(key=key, payload=task, lock=timezone.now())).pk
+        task_id = OrmQ.objects.using(Conf.ORM).create(key=key, payload=task, lock=timezone.now()).pk
         transaction.on_commit(partial(queue_bell_ring, Conf.ORM), using=Conf.ORM)
         return task_id
 

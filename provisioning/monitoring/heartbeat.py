@@ -1,9 +1,9 @@
 """Signs of life of the qcluster workers, where the web process can read them.
 
 django-q2's guard saves its cluster's status every cycle through the broker
-(`set_stat`); the bridge's brokers (`task_broker.py`) also write it here, at most every
-BEAT seconds per cluster and at once when its status changes (a cluster stopping says so
-before it goes). /healthz reads it."""
+(`set_stat`); the bridge's brokers (`db/task_broker.py`) pass it on here
+(`handoffs.cluster_status`), written at most every BEAT seconds per cluster and at once
+when its status changes (a cluster stopping says so before it goes). /healthz reads it."""
 
 import socket
 import time
@@ -39,6 +39,11 @@ def heartbeat_from_stat(packed: str) -> None:
     if written is None:
         WorkerHeartbeat.objects.filter(seen_at__lt=seen_at - FORGET_AFTER).delete()
     _last[cluster_id] = (now, status)
+
+
+def heartbeat_received(sender, packed: str, **kwargs) -> None:
+    """`handoffs.cluster_status`: a broker saved the guard's status."""
+    heartbeat_from_stat(packed)
 
 
 def worker_seen(now: datetime | None = None) -> bool:

@@ -4,8 +4,8 @@ Opening and resolving create the alerts (`alerts.alerts_create`) in the caller's
 transaction; the worker sends them after the commit. Four kinds, each with its rule:
 
 - an operation of a service's command failed for good (`operation_incidents_update`,
-  called by the worker as it finishes an attempt): resolved when the command, or one that
-  replaces it, later succeeds on that service;
+  told by the worker as it finishes an attempt, `handoffs.attempt_finished`): resolved
+  when the command, or one that replaces it, later succeeds on that service;
 - a suspension owed for longer than ALERT_SUSPENSION_OWED_MINUTES
   (`suspension_incidents.py`, every minute);
 - a server unreachable, locking the bridge out or refusing the reseller's login
@@ -13,13 +13,14 @@ transaction; the worker sends them after the commit. Four kinds, each with its r
   `server_failure_record`), resolved after ALERT_SERVER_QUIET_MINUTES without a failure
   since a successful call (an operation, a Test Connection, a usage import or a
   reconciliation), so that a flapping panel is one incident, not one per flap;
-- reconciliation drift on a server (`reconcile_incidents_update`, after each run)."""
+- reconciliation drift on a server (`reconcile_incidents_update`, after each run,
+  `handoffs.reconcile_saved`)."""
 
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from ..models import Alert, Incident, Operation, ReconcileReport, Server
@@ -208,6 +209,13 @@ def operation_incidents_update(
         )
 
 
+def attempt_incidents_update(
+    sender, operation: Operation, state: str, text: str = "", error=None, **kwargs
+) -> None:
+    """`handoffs.attempt_finished`."""
+    operation_incidents_update(operation, state, text, error)
+
+
 def open_incident_counts() -> dict[str, int]:
     """Open incidents by kind (kinds with none left out): one query."""
     return dict(
@@ -215,16 +223,6 @@ def open_incident_counts() -> dict[str, int]:
         .values_list("kind")
         .annotate(n=Count("id"))
         .order_by()
-    )
-
-
-def incidents_open() -> Exists:
-    """Whether any incident a success could settle is open (a worker reads it with the
-    operation and skips the settling when none is)."""
-    return Exists(
-        Incident.objects.filter(
-            kind__in=(Kind.SERVER_PROBLEM, Kind.OPERATION_FAILED), resolved_at=None
-        )
     )
 
 
@@ -312,3 +310,8 @@ def reconcile_incidents_update(report: ReconcileReport) -> None:
             kind=Kind.RECONCILE_DRIFT, key=key, resolved_at=None
         ):
             incident_resolve(incident, f"no drift in reconciliation #{report.pk}", now)
+
+
+def reconcile_incidents_received(sender, report: ReconcileReport, **kwargs) -> None:
+    """`handoffs.reconcile_saved`."""
+    reconcile_incidents_update(report)

@@ -9,14 +9,32 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from ..db.lean_rows import row_insert
 from ..models import Operation, Server, Service
-from .joining import existing_for_service, request_summary
+from ..redaction import MASK
+from .joining import existing_for_service
 from .queueing import operation_enqueue_on_commit
-from .superseding import operations_supersede, operations_supersede_moved
+from .superseding import operations_superseded_by
 
 Command = Operation.Command
 State = Operation.State
+
+
+def request_summary(
+    command: str, server: Server, service: Service | None, reason: str = ""
+) -> dict:
+    """What the journal shows of a request (no secret)."""
+    summary = {"server": server.host, "reseller": server.reseller_username}
+    if reason:
+        summary["reason"] = reason
+    if service is not None:
+        summary.update(
+            domain=service.domain, login=service.domain_ascii, serviceid=service.whmcs_id
+        )
+        if command == Command.CREATE:
+            summary.update(plan=service.product.plan_name, email=service.client.email)
+        if command in (Command.CREATE, Command.CHANGE_PASSWORD):
+            summary["password"] = MASK
+    return summary
 
 
 def operation_request(
@@ -41,7 +59,9 @@ def operation_request(
     `service_locked`: the caller's transaction already holds the service row (selected
     for update, or inserted) and `service` is current, so it is not read again.
     `service_created`: the caller inserted the service in its transaction (it has no
-    operations yet). `reason`: why, as WHMCS gave it (a suspension's reason), journaled."""
+    operations yet: none to join or supersede). Both keep a webhook's write transaction
+    short (README "Speed-ups kept, and why"). `reason`: why, as WHMCS gave it (a
+    suspension's reason), journaled."""
     now = now or timezone.now()
     # No savepoint inside a caller's transaction: nothing here fails in part, and an
     # error fails the caller's whole transaction anyway.
@@ -49,19 +69,24 @@ def operation_request(
         if service is not None:
             if not service_locked:
                 # Serializes concurrent requests for one service (PostgreSQL; SQLite is
-                # serial).
+                # serial); its client and product, shared with other services, stay unlocked.
                 service = (
-                    Service.objects.select_for_update()
+                    Service.objects.select_for_update(of=("self",))
                     .select_related("client", "product")
                     .get(pk=service.pk)
                 )
-            existing = (
-                None
-                if service_created
-                else existing_for_service(
-                    command, server, service, secret, now, source, requested_by
+            existing = None
+            if not service_created:
+                existing = existing_for_service(
+                    command,
+                    server,
+                    service,
+                    secret=secret,
+                    now=now,
+                    source=source,
+                    requested_by=requested_by,
+                    summary=request_summary(command, server, service),
                 )
-            )
         else:
             existing = (
                 Operation.objects.filter(
@@ -72,23 +97,19 @@ def operation_request(
             )
         if existing is not None:
             return existing, False
-        op = row_insert(
-            Operation(
-                command=command,
-                server=server,
-                service=service,
-                secret=secret,
-                source=source,
-                requested_by=requested_by,
-                request=request_summary(command, server, service, reason),
-                created_at=now,
-                updated_at=now,
-            )
+        op = Operation.objects.create(
+            command=command,
+            server=server,
+            service=service,
+            secret=secret,
+            source=source,
+            requested_by=requested_by,
+            request=request_summary(command, server, service, reason),
+            created_at=now,
+            updated_at=now,
         )
-        if service is not None and not service_created:
-            operations_supersede_moved(op, now)
-        if command == Command.TERMINATE and service is not None:
-            operations_supersede(op, now)
+        if not service_created:
+            operations_superseded_by(op, now)
         operation_enqueue_on_commit(op.pk)
         return op, True
 

@@ -7,7 +7,6 @@ for that server, never the old server's pending operation."""
 from datetime import datetime
 
 from ..models import Operation, Server, Service
-from ..redaction import MASK
 from .journal import journal_entry
 
 Command = Operation.Command
@@ -17,35 +16,21 @@ Status = Service.Status
 STATUS_AFTER = Operation.STATUS_AFTER
 
 
-def request_summary(
-    command: str, server: Server, service: Service | None, reason: str = ""
-) -> dict:
-    summary = {"server": server.host, "reseller": server.reseller_username}
-    if reason:
-        summary["reason"] = reason
-    if service is not None:
-        summary.update(
-            domain=service.domain, login=service.domain_ascii, serviceid=service.whmcs_id
-        )
-        if command == Command.CREATE:
-            summary.update(plan=service.product.plan_name, email=service.client.email)
-        if command in (Command.CREATE, Command.CHANGE_PASSWORD):
-            summary["password"] = MASK
-    return summary
-
-
 def existing_for_service(
     command: str,
     server: Server,
     service: Service,
+    *,
     secret: str,
     now: datetime,
     source: str,
     requested_by: str,
+    summary: dict,
 ) -> Operation | None:
     """The operation that carries (or carried) this request on `server`, or None.
 
-    Call it with the service row locked: it reads the service's unfinished operations."""
+    Call it with the service row locked: it reads the service's unfinished operations.
+    `summary`: the request as journaled (an entry for a command already in effect)."""
     unfinished = [
         op
         for op in service.operations.filter(state__in=Operation.UNFINISHED).order_by("id")
@@ -61,7 +46,7 @@ def existing_for_service(
                 command__in=(Command.CHANGE_PASSWORD, Command.CREATE),
                 state=State.SUCCEEDED,
             ).order_by("-id").first() or _record_in_effect(
-                command, server, service, now, source, requested_by
+                command, server, service, now, source, requested_by, summary
             )
         return None
     pending = [op for op in unfinished if op.command in STATUS_AFTER]
@@ -92,7 +77,7 @@ def existing_for_service(
         # A status command that did not take effect came after it (a failed suspension):
         # billing's word is journaled, or the failure stays the last word (owed for ever).
         done = None
-    return done or _record_in_effect(command, server, service, now, source, requested_by)
+    return done or _record_in_effect(command, server, service, now, source, requested_by, summary)
 
 
 def _status_command_since(service: Service, server: Server, op: Operation) -> bool:
@@ -107,7 +92,7 @@ def _on_panel_of(service: Service, server: Server) -> bool:
     return service.on_panel and service.server_id == server.pk
 
 
-def _record_in_effect(command, server, service, now, source, requested_by) -> Operation:
+def _record_in_effect(command, server, service, now, source, requested_by, summary) -> Operation:
     """A journal entry for a command whose effect was already in place (no panel call) on
     `server`, the service's own."""
     return journal_entry(
@@ -116,6 +101,6 @@ def _record_in_effect(command, server, service, now, source, requested_by) -> Op
         service=service,
         source=source,
         requested_by=requested_by,
-        request={**request_summary(command, server, service), "note": "already in effect"},
+        request={**summary, "note": "already in effect"},
         now=now,
     )

@@ -3,6 +3,7 @@ single sign-on, an admin's confirmation, a plan change owed."""
 
 from datetime import datetime
 
+from django.http import HttpRequest
 from django.utils import timezone
 
 from ..models import Operation, Server, Service
@@ -35,4 +36,27 @@ def journal_entry(
         updated_at=now,
         started_at=now,
         finished_at=now,
+    )
+
+
+def client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def panel_login_record(
+    request: HttpRequest, server: Server, service: Service | None, who: str, source: str
+) -> Operation:
+    """Journal one single sign-on: who, when, from which IP, as which panel user."""
+    login = service.domain_ascii if service else server.reseller_username
+    return journal_entry(
+        Operation.Command.PANEL_LOGIN,
+        server=server,
+        service=service,
+        source=source,
+        requested_by=who,
+        request={
+            "login": login,
+            "ip": client_ip(request),
+            "as": "customer" if service else "reseller",
+        },
     )

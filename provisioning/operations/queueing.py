@@ -1,23 +1,28 @@
 """Putting an operation's task on the queue: at once, or exactly when the transaction
 that journals it commits."""
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Exists, OuterRef
+from django_q.conf import Conf
 
-from ..db.task_broker import broker, broker_in_database
+from ..db.task_broker import task_send
 from ..models import Operation
 
 
 def operation_enqueue(operation_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task(
+    task_send(
         "provisioning.tasks.operation_run",
         operation_id,
         task_name=f"operation-{operation_id}",
         group="operations",
-        broker=broker(),
     )
+
+
+def broker_in_database() -> bool:
+    """Whether a task queued now is a row of the bridge's own database (written in the
+    caller's transaction)."""
+    # Synchronous mode runs the task at enqueue time: only after the commit.
+    return Conf.ORM == DEFAULT_DB_ALIAS and not Conf.SYNC
 
 
 def operation_enqueue_on_commit(operation_id: int) -> None:
@@ -44,3 +49,9 @@ def earlier_unfinished() -> Exists:
             id__lt=OuterRef("id"),
         )
     )
+
+
+def slot_freed_enqueue(sender, operation_id: int, **kwargs) -> None:
+    """`handoffs.slot_freed`: a slot of its server is free for the operation that a full
+    server turned away."""
+    operation_enqueue_on_commit(operation_id)

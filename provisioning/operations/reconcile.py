@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from ..handoffs import reconcile_saved
 from ..models import Operation, ReconcileReport, Server, Service
-from ..monitoring.incidents import reconcile_incidents_update
 from ..panels.access import panel_access
 from ..panels.account_lists import account_list
 from ..panels.imscp import client as panel
@@ -213,7 +213,7 @@ def reconcile_run(
             requested_by=requested_by,
             report=report,
         )
-        reconcile_incidents_update(saved)
+        reconcile_saved.send(sender=ReconcileReport, report=saved)  # incidents
     return saved
 
 

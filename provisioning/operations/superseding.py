@@ -77,3 +77,13 @@ def operations_supersede_moved(request: Operation, now: datetime) -> int:
             updated_at=now,
         )
     )
+
+
+def operations_superseded_by(request: Operation, now: datetime) -> int:
+    """End, visibly, what a request just journaled makes pointless (see above)."""
+    if request.service_id is None:
+        return 0
+    count = operations_supersede_moved(request, now)
+    if request.command == Command.TERMINATE:
+        count += operations_supersede(request, now)
+    return count

@@ -12,9 +12,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..db.lean_rows import PreparedRead
+from ..handoffs import attempt_finished
 from ..models import Attempt, Operation, PanelSlot, Service
-from ..monitoring.incidents import incidents_open, operation_incidents_update
 from ..panels.access import server_turn
 from ..panels.commands import CommandResult, command_apply, command_execute, command_refused
 from ..panels.imscp.errors import (
@@ -26,7 +25,8 @@ from ..panels.imscp.errors import (
 from ..panels.slots import slot_release, slot_take
 from ..panels.timings import panel_calls_held, panel_calls_write
 from ..redaction import redact_text
-from .queueing import earlier_unfinished, operation_enqueue_on_commit
+from .attempt_reads import operation_for_attempt
+from .queueing import operation_enqueue_on_commit
 from .waits import operation_changed_notify
 
 logger = logging.getLogger(__name__)
@@ -79,14 +79,9 @@ def _claim_row(op: Operation, now: datetime) -> bool:
     return True
 
 
-# The operation and all an attempt reads, in one statement compiled once.
-_OPERATION_READ = PreparedRead(
-    lambda pk: (
-        Operation.objects.select_related("server", "service__client", "service__product")
-        .annotate(waits=earlier_unfinished(), incidents_open=incidents_open())
-        .filter(pk=pk)
-    )
-)
+def _attempt_told(op: Operation, state: str, text: str = "", error=None) -> None:
+    """The end of an attempt, told to whom it concerns (monitoring: its incidents)."""
+    attempt_finished.send(sender=Operation, operation=op, state=state, text=text, error=error)
 
 
 def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
@@ -94,7 +89,7 @@ def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
 
     Returns the state it left the operation in, or None when there was nothing to do."""
     now = now or timezone.now()
-    op = _OPERATION_READ.get(operation_id)
+    op = operation_for_attempt(operation_id)
     if op is not None and op.state == State.RUNNING:
         # A task delivered again: the attempt is another worker's, unless that one is gone.
         return operation_worker_lost(op, now)
@@ -230,7 +225,7 @@ def _finish_succeeded(
             command_apply(op, outcome)
             # As read before the attempt: one opened since is settled by the next success.
             if op.incidents_open:
-                operation_incidents_update(op, State.SUCCEEDED)
+                _attempt_told(op, State.SUCCEEDED)
             _attempt_record(op, started, Attempt.Outcome.SUCCEEDED, outcome.note or outcome.result)
             _enqueue_next_of_service(op)
     return State.SUCCEEDED
@@ -250,7 +245,7 @@ def _finish_failed(op: Operation, error: PanelError, started: datetime, slot: Pa
                 else Attempt.Outcome.TRANSIENT
             )
             _attempt_record(op, started, outcome, text)
-            operation_incidents_update(op, State.FAILED, text, error)
+            _attempt_told(op, State.FAILED, text, error)
             _enqueue_next_of_service(op)
     return State.FAILED
 
@@ -301,7 +296,7 @@ def _finish_transient(
                 Attempt.Outcome.UNKNOWN if error.outcome_unknown else Attempt.Outcome.TRANSIENT
             )
             _attempt_record(op, started, outcome, text)
-            operation_incidents_update(op, changes["state"], text, error)
+            _attempt_told(op, changes["state"], text, error)
             if ended:
                 _enqueue_next_of_service(op)
     return changes["state"]
@@ -338,7 +333,7 @@ def operation_worker_lost(op: Operation, now: datetime) -> str | None:
             return None
         # The attempt began when it was claimed (the claim's updated_at).
         _attempt_record(op, op.updated_at, Attempt.Outcome.WORKER_LOST, changes["result"])
-        operation_incidents_update(op, changes["state"], changes["result"])
+        _attempt_told(op, changes["state"], changes["result"])
         if changes["state"] != State.RETRYING:
             _enqueue_next_of_service(op)
     return changes["state"]

@@ -1,15 +1,14 @@
 """The one-time page that logs a browser in to a panel (single sign-on).
 
 The password is only in this answer: never in the page holding the button, never
-cached, never sent as a referrer; each use is journaled."""
+cached, never sent as a referrer; each use is journaled (`journal.panel_login_record`)."""
 
 import secrets
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-from ..models import Operation, Server, Service
-from ..operations.journal import journal_entry
+from ..models import Server
 from .imscp.client import panel_base_url
 
 
@@ -35,26 +34,3 @@ def panel_login_response(server: Server, login: str, password: str) -> HttpRespo
         f"form-action {panel_base_url(server)}/; frame-ancestors 'none'; base-uri 'none'"
     )
     return response
-
-
-def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def panel_login_record(
-    request: HttpRequest, server: Server, service: Service | None, who: str, source: str
-) -> Operation:
-    """Journal one single sign-on: who, when, from which IP, as which panel user."""
-    login = service.domain_ascii if service else server.reseller_username
-    return journal_entry(
-        Operation.Command.PANEL_LOGIN,
-        server=server,
-        service=service,
-        source=source,
-        requested_by=who,
-        request={
-            "login": login,
-            "ip": client_ip(request),
-            "as": "customer" if service else "reseller",
-        },
-    )

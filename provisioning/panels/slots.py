@@ -4,7 +4,8 @@ A real panel counts each login of the bridge's address (three at once can meet i
 brute-force wait) and creates accounts slowly. Each call sequence holds a lease row while
 it talks to the panel; `PANEL_MAX_CONCURRENCY` (or the server's own figure) caps them. A
 lease outlives a dead worker by no more than the task timeout. An operation turned away
-by a full server is marked `awaits_slot`, and each freed slot queues the oldest one."""
+by a full server is marked `awaits_slot`, and each freed slot hands itself on to the
+oldest one (`handoffs.slot_freed`: the operations queue it)."""
 
 import time
 from collections.abc import Iterator
@@ -16,8 +17,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ..handoffs import slot_freed
 from ..models import Operation, PanelSlot, Server
-from ..operations.queueing import operation_enqueue_on_commit
 from .imscp.errors import PanelTransientError
 
 
@@ -80,7 +81,7 @@ def slot_release(slot: PanelSlot) -> None:
         )
         if waiting is not None:
             Operation.objects.filter(pk=waiting).update(awaits_slot=False)
-            operation_enqueue_on_commit(waiting)
+            slot_freed.send(sender=PanelSlot, operation_id=waiting)
         transaction.on_commit(partial(setattr, slot, "pk", None))
 
 

@@ -9,13 +9,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from ..db.lean_rows import row_insert
-from ..db.write_turns import write_turn
 from ..models import Operation, WebhookEvent
 from ..operations.accepting import operation_request
 from ..operations.plan_changes import plan_change_record
 from ..redaction import redact_mapping
-from .mirror import mirror_check, mirror_upsert
+from .mirror import mirror_update
 from .webhook_params import ValidationProblem, WebhookRequest
 
 
@@ -46,47 +44,37 @@ def _replayed(event_id: str) -> Operation | None:
 @sensitive_variables("req")
 def _accept(req: WebhookRequest) -> tuple[Operation, bool]:
     """Mirror, journal and queue in one transaction: all of it, or nothing."""
-    with write_turn(), transaction.atomic():
+    with transaction.atomic():
         # Checked inside the transaction: the rows it finds are the ones upserted.
-        found = mirror_check(req)
+        mirrored = mirror_update(req)
+        server, service = mirrored.server, mirrored.service
         if req.command == Operation.Command.CHANGE_PACKAGE:
-            # Read before the upsert moves the service to the product WHMCS changed it to.
-            plan_before = found.service.product.plan_name if found.service else ""
-            server, service = mirror_upsert(req, found)
             op, created = plan_change_record(
                 server,
                 service,
-                plan_before=plan_before,
+                plan_before=mirrored.plan_before,
                 source=Operation.Source.WEBHOOK,
                 requested_by=f"webhook {req.event_id}",
             )
         else:
-            server, service = mirror_upsert(req, found)
-            op, created = _operation_accept(req, server, service, found)
-        row_insert(
-            WebhookEvent(
-                event_id=req.event_id,
-                command=req.command,
-                received_at=timezone.now(),
-                payload=redact_mapping(req.payload),
-                operation=op,
+            op, created = operation_request(
+                req.command,
+                server=server,
+                service=service,
+                secret=(req.service.password or "")
+                if req.command == Operation.Command.CHANGE_PASSWORD
+                else "",
+                source=Operation.Source.WEBHOOK,
+                requested_by=f"webhook {req.event_id}",
+                service_locked=True,  # the mirror locked it, or inserted it
+                service_created=service is not None and mirrored.found.service is None,
+                reason=(req.service.reason or "") if req.service else "",
             )
+        WebhookEvent.objects.create(
+            event_id=req.event_id,
+            command=req.command,
+            received_at=timezone.now(),
+            payload=redact_mapping(req.payload),
+            operation=op,
         )
     return op, created
-
-
-@sensitive_variables("req")
-def _operation_accept(req: WebhookRequest, server, service, found) -> tuple[Operation, bool]:
-    return operation_request(
-        req.command,
-        server=server,
-        service=service,
-        secret=(req.service.password or "")
-        if req.command == Operation.Command.CHANGE_PASSWORD
-        else "",
-        source=Operation.Source.WEBHOOK,
-        requested_by=f"webhook {req.event_id}",
-        service_locked=True,  # mirror_check locked it, or mirror_upsert inserted it
-        service_created=service is not None and found.service is None,
-        reason=(req.service.reason or "") if req.service else "",
-    )

@@ -5,13 +5,14 @@ domain and password (the panel's truth) until an operation changes them.
 
 New clients and products are inserted without a savepoint: when a concurrent webhook
 inserted the same one first, the IntegrityError fails the whole webhook transaction,
-and the webhook view accepts it again (then finding the row)."""
+and the webhook view accepts it again (then finding the row).
+
+The intake calls `mirror_update`: check, then write, in its transaction."""
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
-from ..db.lean_rows import row_get, row_insert, rows_get
 from ..models import Client, Product, Server, Service
 from .webhook_params import ValidationProblem, WebhookRequest
 
@@ -27,24 +28,37 @@ class MirrorFound:
     product: Product | None = None
 
 
-def mirror_lookup(req: WebhookRequest) -> MirrorFound:
-    """The request's server, service, client and product in one statement.
+def _by_whmcs_id(model, whmcs_id):
+    return model.objects.filter(whmcs_id=whmcs_id).first() if whmcs_id is not None else None
 
-    A service found is locked (PostgreSQL) for the rest of the caller's transaction, and
-    the others read again after the lock: the operation request that follows relies on a
-    current, locked service. A new service is locked by its insert."""
+
+def _named(service: Service | None, name: str, model, whmcs_id: int | None):
+    """The service's own client or product (read with it) when the request names it, else
+    the one it names."""
+    own = getattr(service, name) if service is not None else None
+    return own if own is not None and own.whmcs_id == whmcs_id else _by_whmcs_id(model, whmcs_id)
+
+
+def mirror_lookup(req: WebhookRequest) -> MirrorFound:
+    """The request's server, service, client and product, by their WHMCS ids.
+
+    A service found is locked (PostgreSQL) for the rest of the caller's transaction and
+    read first, the others after the lock: the operation request that follows relies on
+    a current, locked service. A new service is locked by its insert."""
     params = req.service
+    service = None
+    if params is not None:
+        service = (
+            Service.objects.select_for_update(of=("self",))
+            .select_related("server", "client", "product")
+            .filter(whmcs_id=params.whmcs_id)
+            .first()
+        )
+    server = _by_whmcs_id(Server, req.server.whmcs_id)
     if params is None:
-        return MirrorFound(row_get(Server, "whmcs_id", req.server.whmcs_id))
-    lookups = (
-        (Server, "whmcs_id", req.server.whmcs_id),
-        (Client, "whmcs_id", params.client_id),
-        (Product, "whmcs_id", params.product_id),
-    )
-    server, client, product, service = rows_get(*lookups, (Service, "whmcs_id", params.whmcs_id))
-    if service is not None and connection.features.has_select_for_update:
-        service = row_get(Service, "whmcs_id", params.whmcs_id, for_update=True)
-        server, client, product = rows_get(*lookups)
+        return MirrorFound(server)
+    client = _named(service, "client", Client, params.client_id)
+    product = _named(service, "product", Product, params.product_id)
     return MirrorFound(server, service, client, product)
 
 
@@ -132,12 +146,10 @@ def server_upsert(params, server: Server | None) -> Server:
 def _product_upsert(params, product: Product | None) -> Product:
     values = {"plan_name": params.plan_name, "name": params.product_name}
     if product is None:
-        return row_insert(
-            Product(
-                whmcs_id=params.product_id,
-                plan_name=params.plan_name or "",
-                name=params.product_name or "",
-            )
+        return Product.objects.create(
+            whmcs_id=params.product_id,
+            plan_name=params.plan_name or "",
+            name=params.product_name or "",
         )
     _save_changed(product, _set_present(product, values))
     return product
@@ -147,8 +159,8 @@ def _client_upsert(params, client: Client | None) -> Client:
     contact = dict(params.contact)
     contact["country"] = contact.pop("countryname", None)
     if client is None:
-        return row_insert(
-            Client(whmcs_id=params.client_id, **{k: v for k, v in contact.items() if v is not None})
+        return Client.objects.create(
+            whmcs_id=params.client_id, **{k: v for k, v in contact.items() if v is not None}
         )
     _save_changed(client, _set_present(client, contact))
     return client
@@ -168,7 +180,8 @@ def service_upsert(params, server: Server, found: MirrorFound) -> Service:
     if service is None:
         service = Service(whmcs_id=params.whmcs_id, **relations)
         _set_present(service, values)
-        return row_insert(service)
+        service.save(force_insert=True)
+        return service
     # Compared by id, then assigned: the caller's rows become the service's cached relations.
     changed = [name for name, row in relations.items() if getattr(service, f"{name}_id") != row.pk]
     for name, row in relations.items():
@@ -182,3 +195,24 @@ def mirror_upsert(req: WebhookRequest, found: MirrorFound) -> tuple[Server, Serv
     server = server_upsert(req.server, found.server)
     service = service_upsert(req.service, server, found) if req.service else None
     return server, service
+
+
+@dataclass(frozen=True)
+class Mirrored:
+    """The request's rows once written, and what the bridge held before (`found`)."""
+
+    server: Server
+    service: Service | None
+    found: MirrorFound
+    plan_before: str  # the service's plan before the request ("" for a new service)
+
+
+def mirror_update(req: WebhookRequest) -> Mirrored:
+    """Check the request against what the bridge holds (ValidationProblem, nothing
+    written), then write its rows. Call it in a transaction: a service found stays
+    locked until the commit."""
+    found = mirror_check(req)
+    # Read before the upsert moves the service to the product WHMCS changed it to.
+    plan_before = found.service.product.plan_name if found.service else ""
+    server, service = mirror_upsert(req, found)
+    return Mirrored(server, service, found, plan_before)

@@ -22,10 +22,11 @@ from ..clientarea.language import client_language_activate
 from ..clientarea.views import sso_refusal
 from ..http_errors import json_error
 from ..models import Operation, Server, Service
+from ..operations.journal import panel_login_record
 from ..panels.account_lists import NoTrustedList
 from ..panels.form_test import form_connection_test
 from ..panels.imscp.errors import PanelError
-from ..panels.login_page import panel_login_record, panel_login_response
+from ..panels.login_page import panel_login_response
 from .login_tickets import TicketRefused, ticket_issue, ticket_redeem
 from .queue_outcomes import single_outcome_extras
 from .reads import (
