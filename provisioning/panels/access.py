@@ -5,13 +5,17 @@ failed one only when a good login follows in the same panel session (protocol,
 "Brute-force protection"). Two facts about each server live on its row, shared by every
 worker and host:
 - `login_debt`: a panel session in which a login failed and no good login followed.
-  Every call is made in it until one gets in, which clears the panel's count.
+  Every call is made in it until one gets in, which clears the panel's count. The panel
+  keeps one count per address, started by the first failure: so the first failed session
+  recorded stays until a call made in it gets in (another failure never replaces it), and
+  every call reads it again first (another worker may have recorded one meanwhile).
 - `paused_until` / `pause_reason`: the panel locked the address out until then, or could
   not be reached several calls in a row (`unreachable_in_row`). No operation calls before
   that; afterwards one operation at a time probes, and the others follow once it got in."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,7 +25,7 @@ from django.utils import timezone
 
 from ..models import Operation, Server
 from .imscp.client import PanelTarget
-from .imscp.errors import PanelError, PanelLockedOut, PanelLoginRefused, PanelTransientError
+from .imscp.errors import PanelError, PanelLockedOut, PanelTransientError
 from .slots import panel_slot
 
 # Past the time the panel names: its clock and ours may differ by a second.
@@ -55,27 +59,46 @@ def server_pause_text(server: Server, now: datetime | None = None) -> str:
     )
 
 
+@dataclass
+class _ServerLedger:
+    """The server's login debt, read before each call; each call that got in pays it."""
+
+    server: Server
+
+    def current(self) -> str:
+        debt = Server.objects.values_list("login_debt", flat=True).get(pk=self.server.pk)
+        self.server.login_debt = debt
+        return debt
+
+    def got_in(self, session: str) -> None:
+        _got_in(self.server, session)
+
+
 def _access(server: Server) -> Iterator[PanelTarget]:
-    target = PanelTarget.for_server(server, session=server.login_debt)
+    target = PanelTarget.for_server(server, ledger=_ServerLedger(server))
     try:
         yield target
     except PanelError as exc:
         if exc.session:
-            _debt_record(server, exc.session)
+            debt_record(server, exc.session)
         if isinstance(exc, PanelLockedOut):
             server_pause(server, timedelta(seconds=exc.seconds) + LOCK_MARGIN, exc.message)
         elif isinstance(exc, PanelTransientError) and exc.unreachable:
             _unreachable_record(server, exc.message)
-        elif not isinstance(exc, (PanelLoginRefused, PanelTransientError)):
-            _got_in(server, target.session)  # a refusal of the action: the login worked
         raise
     else:
-        _got_in(server, target.session)
+        # Calls that got in paid their session's debt as they went; this ends the
+        # unreachable count and a pause even when none named a session.
+        _got_in(server, "")
 
 
-def _debt_record(server: Server, session: str) -> None:
-    Server.objects.filter(pk=server.pk).update(login_debt=session)
-    server.login_debt = session
+def debt_record(server: Server, session: str) -> None:
+    """A login failed in `session`: recorded only when no debt is (a conditional UPDATE);
+    the panel's count is cleared in the first session, never in a later one."""
+    if Server.objects.filter(pk=server.pk, login_debt="").update(login_debt=session):
+        server.login_debt = session
+    else:
+        server.login_debt = Server.objects.values_list("login_debt", flat=True).get(pk=server.pk)
 
 
 def _unreachable_record(server: Server, message: str) -> None:

@@ -1,0 +1,68 @@
+"""The failed-login session the bridge clears is the one the panel counts.
+
+The panel keeps one count per address, started by the first failed login; only a good
+login in that session clears it (protocol, "Brute-force protection")."""
+
+import pytest
+import requests
+import time_machine
+
+from provisioning.models import Server
+from provisioning.operations.worker import operation_run
+from provisioning.panels.access import debt_record, panel_access
+from provisioning.panels.imscp import client as panel_client
+from tests.factories import changed_password_services
+from tests.operation_requests import queued
+from tests.panel_fixtures import plugin_post
+
+pytestmark = pytest.mark.django_db
+
+START = 1_900_000_000
+
+
+def failed_login_session(panel) -> str:
+    """A failed reseller login in a panel session of its own; returns that session."""
+    with requests.Session() as session:
+        plugin_post(panel, "usageupdate", reseller_pass="bad", session=session)
+        return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+
+
+@pytest.fixture
+def services(server, panel):
+    return changed_password_services(server, panel, ["a.example.com", "b.example.com"])
+
+
+def test_a_later_failed_session_never_replaces_the_first(services, server, panel):
+    with time_machine.travel(START, tick=False) as clock:
+        first, second = failed_login_session(panel), failed_login_session(panel)
+        debt_record(server, first)
+        debt_record(server, second)
+        server.refresh_from_db()
+        assert server.login_debt == first
+        assert panel.state.login_records["127.0.0.1"].count == 2
+
+        clock.shift(31)  # the panel's wait after two attempts
+        assert operation_run(queued("SuspendAccount", services[0]).pk) == "succeeded"
+    server.refresh_from_db()
+    assert server.login_debt == ""
+    assert panel.state.login_records == {}, "the call was made in the session that counts"
+
+
+def test_a_debt_recorded_meanwhile_is_paid_by_the_next_call(services, server, panel):
+    with panel_access(server) as target:
+        panel_client.suspend(target, "a.example.com")
+        # Another worker's login fails now, while this one still talks to the panel.
+        debt_record(Server.objects.get(pk=server.pk), failed_login_session(panel))
+        panel_client.suspend(target, "b.example.com")
+    server.refresh_from_db()
+    assert server.login_debt == ""
+    assert panel.state.login_records == {}
+
+
+def test_a_call_in_another_session_leaves_the_debt(services, server, panel):
+    debt = failed_login_session(panel)
+    debt_record(server, debt)
+    with panel_access(server) as target:
+        target.session_got_in("iMSCP_Session=another")
+    server.refresh_from_db()
+    assert server.login_debt == debt
