@@ -52,6 +52,13 @@ class Server(models.Model):
         null=True, blank=True, editable=False, help_text="No call to the panel before then."
     )
     pause_reason = models.TextField(blank=True, editable=False)
+    login_refused = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The panel refused the reseller's login (its answer): the server's "
+        "operations wait until the reseller's name or password changes in the bridge or a "
+        "Test Connection succeeds.",
+    )
     unreachable_in_row = models.PositiveIntegerField(
         default=0, editable=False, help_text="Calls in a row that could not reach the panel."
     )

@@ -11,7 +11,11 @@ worker and host:
   every call reads it again first (another worker may have recorded one meanwhile).
 - `paused_until` / `pause_reason`: the panel locked the address out until then, or could
   not be reached several calls in a row (`unreachable_in_row`). No operation calls before
-  that; afterwards one operation at a time probes, and the others follow once it got in."""
+  that; afterwards one operation at a time probes, and the others follow once it got in.
+- `login_refused`: the panel refused the reseller's login. Every later call would log in
+  with the same password until the panel blocks the address, so the server's queue is
+  held (no call, no attempt used) until the reseller's name or password changes in the
+  bridge or a call gets in (a Test Connection, which alone runs while held)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,8 +28,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..models import Operation, Server
+from ..operations.queueing import earlier_unfinished, operation_enqueue_on_commit
 from .imscp.client import PanelTarget
-from .imscp.errors import PanelError, PanelLockedOut, PanelTransientError
+from .imscp.errors import PanelError, PanelLockedOut, PanelLoginRefused, PanelTransientError
 from .slots import panel_slot
 
 # Past the time the panel names: its clock and ours may differ by a second.
@@ -33,6 +38,8 @@ LOCK_MARGIN = timedelta(seconds=2)
 # A panel that cannot be reached pauses its queue for a minute, doubling up to an hour.
 UNREACHABLE_PAUSE = timedelta(minutes=1)
 UNREACHABLE_PAUSE_MAX = timedelta(hours=1)
+# While a server is held its operations look again this often (no call: a row read).
+HOLD_RECHECK = timedelta(minutes=10)
 
 
 @contextmanager
@@ -50,8 +57,21 @@ def panel_access(server: Server, *, slot_held: bool = False) -> Iterator[PanelTa
         yield from _access(server)
 
 
+def server_hold_text(server: Server) -> str:
+    """Why the server's queue is held, or "" when it is not."""
+    if not server.login_refused:
+        return ""
+    return (
+        "The bridge holds this server's operations: the panel refused the reseller's login "
+        f"({server.login_refused}). Correct the reseller's password (in WHMCS or on this "
+        "server's page) or run Test Connection: the queue runs again once the panel accepts it."
+    )
+
+
 def server_pause_text(server: Server, now: datetime | None = None) -> str:
     """Why the bridge does not call the panel now, or "" when it does."""
+    if held := server_hold_text(server):
+        return held
     if server.paused_until is None or server.paused_until <= (now or timezone.now()):
         return ""
     return f"The bridge waits for the panel until {server.paused_until:%H:%M:%S} UTC: " + (
@@ -81,7 +101,9 @@ def _access(server: Server) -> Iterator[PanelTarget]:
     except PanelError as exc:
         if exc.session:
             debt_record(server, exc.session)
-        if isinstance(exc, PanelLockedOut):
+        if isinstance(exc, PanelLoginRefused):
+            _login_refused_record(server, exc.message)
+        elif isinstance(exc, PanelLockedOut):
             server_pause(server, timedelta(seconds=exc.seconds) + LOCK_MARGIN, exc.message)
         elif isinstance(exc, PanelTransientError) and exc.unreachable:
             _unreachable_record(server, exc.message)
@@ -101,6 +123,34 @@ def debt_record(server: Server, session: str) -> None:
         server.login_debt = Server.objects.values_list("login_debt", flat=True).get(pk=server.pk)
 
 
+def _login_refused_record(server: Server, message: str) -> None:
+    Server.objects.filter(pk=server.pk).update(login_refused=message[:1000])
+    server.login_refused = message[:1000]
+
+
+def server_hold_lift(server_id: int, now: datetime | None = None) -> bool:
+    """End the hold of a refused reseller login (its name or password changed, or a call
+    got in): the operations it held are due now. False when the server was not held."""
+    now = now or timezone.now()
+    with transaction.atomic(savepoint=False):
+        if (
+            not Server.objects.filter(pk=server_id)
+            .exclude(login_refused="")
+            .update(login_refused="")
+        ):
+            return False
+        waiting = Operation.objects.filter(
+            server_id=server_id,
+            state__in=(Operation.State.QUEUED, Operation.State.RETRYING),
+            next_attempt_at__gt=now,
+        ).exclude(earlier_unfinished())
+        ids = list(waiting.values_list("id", flat=True))
+        Operation.objects.filter(pk__in=ids).update(next_attempt_at=now)
+        for operation_id in ids:
+            operation_enqueue_on_commit(operation_id)
+    return True
+
+
 def _unreachable_record(server: Server, message: str) -> None:
     """One more call that did not reach the panel; enough in a row pause its queue."""
     Server.objects.filter(pk=server.pk).update(unreachable_in_row=F("unreachable_in_row") + 1)
@@ -113,7 +163,11 @@ def _unreachable_record(server: Server, message: str) -> None:
 
 
 def _got_in(server: Server, session: str) -> None:
-    """A call got past the panel's login: the debt it was made in is paid, a pause over."""
+    """A call got past the panel's login: the debt it was made in is paid, a pause over,
+    a hold lifted (the reseller's password works)."""
+    if server.login_refused:
+        server_hold_lift(server.pk)
+        server.login_refused = ""
     if not session and server.paused_until is None and not server.unreachable_in_row:
         return
     with transaction.atomic():
@@ -150,11 +204,14 @@ def server_pause(server: Server, duration: timedelta, reason: str) -> datetime:
     return until
 
 
-def server_turn(server: Server, now: datetime) -> datetime | None:
-    """None if an operation may call the panel now, else when to come back.
+def server_turn(server: Server, now: datetime, *, held_too: bool = True) -> datetime | None:
+    """None if an operation may call the panel now, else when to come back (`held_too`
+    False: a Test Connection, which runs while the server is held).
 
     After a pause, the first operation to ask becomes the probe: the pause is extended by
     the longest an attempt can take, so that the others wait for its outcome."""
+    if held_too and server.login_refused:
+        return now + HOLD_RECHECK
     paused_until = server.paused_until
     if paused_until is None:
         return None

@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 
 from ..db.lean_rows import row_get, row_insert, rows_get
 from ..models import Client, Product, Server, Service
+from ..panels.access import server_hold_lift
 from .webhook_params import ValidationProblem, WebhookRequest
 
 
@@ -125,7 +126,12 @@ def server_upsert(params, server: Server | None) -> Server:
         except IntegrityError:
             # Concurrent first webhooks for a new server: another one created it just now.
             server = Server.objects.get(whmcs_id=params.whmcs_id)
-    _save_changed(server, _set_present(server, values))
+    changed = _set_present(server, values)
+    _save_changed(server, changed)
+    if {"reseller_username", "reseller_password"} & set(changed):
+        # New credentials from WHMCS: a queue held for a refused login may try them.
+        server_hold_lift(server.pk)
+        server.login_refused = ""
     return server
 
 
