@@ -31,6 +31,12 @@ HOW_TO_CONFIRM = (
 )
 
 
+def _create_password(op: Operation) -> str:
+    """The password the create sends and proves ownership with: the one it was accepted
+    with (a later webhook's password is another operation's), else the service's."""
+    return op.secret or op.service.password
+
+
 def _create(op: Operation, target: panel.PanelTarget) -> CommandResult:
     # After an attempt whose outcome is unknown the create is simply sent again: the
     # panel's "already exists" leads to the same check as any account found there.
@@ -54,7 +60,7 @@ def _create(op: Operation, target: panel.PanelTarget) -> CommandResult:
             panel.NewAccount(
                 plan=service.product.plan_name,
                 domain=service.domain_ascii,
-                password=service.password,
+                password=_create_password(op),
                 email=client.email,
                 customer_id=f"whmcs_{client.whmcs_id}",
                 contact=contact,
@@ -71,16 +77,16 @@ def _adopt(op: Operation, target: panel.PanelTarget, refusal: PanelPermanentErro
     """The domain exists on the panel: adopt it only if it is provably the service's own,
     listed for this reseller (where the list can be trusted) and opened by the password
     WHMCS holds for the service. A list alone never hands one customer another's account."""
-    service = op.service
+    service, password = op.service, _create_password(op)
     listed = account_list(op.server, target)
     if listed.has(service.domain) is False:
         raise PanelPermanentError(
             f"{refusal.message}: it is not an account of reseller '{target.reseller_name}', "
             "so it belongs to someone else. Nothing was created or changed."
         )
-    if not service.password or panel.customer_login_check(
-        target, service.domain_ascii, service.password
-    ) == (panel.LoginResult.REFUSED):
+    if not password or panel.customer_login_check(target, service.domain_ascii, password) == (
+        panel.LoginResult.REFUSED
+    ):
         holder = (
             f"reseller '{target.reseller_name}' holds it for another customer"
             if listed.trusted
@@ -185,11 +191,15 @@ def command_apply(op: Operation, outcome: CommandResult) -> None:
     """Record a success in the mirror (called inside the finishing transaction)."""
     now = timezone.now()
     if op.command in Operation.STATUS_AFTER:
+        changes = {}
+        if op.command == Command.CREATE and op.secret:
+            changes["password"] = op.secret  # the account's, whatever came meanwhile
         # Not for a service that moved meanwhile: the account is on the server it left.
         Service.objects.filter(pk=op.service_id, server_id=op.server_id).update(
             status=Operation.STATUS_AFTER[op.command],
             on_panel=op.command != Command.TERMINATE,
             updated_at=now,
+            **changes,
         )
     elif op.command == Command.CHANGE_PASSWORD:
         service = op.service
