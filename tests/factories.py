@@ -64,6 +64,20 @@ class OperationFactory(factory.django.DjangoModelFactory):
     updated_at = factory.SelfAttribute("created_at")
 
 
+def bridge_account(server, panel, domain: str = "mine.example.com") -> Service:
+    """An active account the bridge made on the panel: what a reseller's list is checked
+    against before the bridge trusts it."""
+    panel.state.seed_customer(domain, reseller="reseller1", password="Mine-pass-1")
+    return ServiceFactory(
+        server=server,
+        domain=domain,
+        domain_ascii=domain,
+        status=Service.Status.ACTIVE,
+        on_panel=True,
+        password="Mine-pass-1",
+    )
+
+
 def changed_password_services(server, panel, domains) -> list[Service]:
     """Active accounts the bridge made whose customers since changed their passwords on
     the panel: a customer login with the password the bridge holds is refused."""
