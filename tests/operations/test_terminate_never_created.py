@@ -39,8 +39,7 @@ def test_a_trusted_list_without_it_leaves_nothing_to_terminate(refused, server, 
 
 def test_the_panels_doesnt_exist_leaves_nothing_to_terminate(refused, server, panel):
     panel.state.add_fault("usage_unsupported")  # no list: ownership cannot be shown
-    first = queued("TerminateAccount", refused)
-    assert operation_run(first.pk) == "failed"
+    assert operation_run(queued("TerminateAccount", refused).pk) == "failed"
     services_ownership_confirm(Service.objects.filter(pk=refused.pk), requested_by="admin")
     op = queued("TerminateAccount", refused)
     assert operation_run(op.pk) == "succeeded"
