@@ -48,7 +48,7 @@ def test_a_panel_down_for_an_hour_is_waited_for_with_growing_delays(service, pan
     op.refresh_from_db()
     assert (op.state, op.attempts, op.outcome_unknown) == ("succeeded", 7, False)
     assert len(panel.state.requests_for("create")) == 1
-    assert panel.state.customer("shop.example.com")["status"] == "ok"
+    assert panel.state.customer("shop.example.com")["settled_status"] == "ok"
 
 
 @override_settings(PANEL_READ_TIMEOUT=0.3)
@@ -62,7 +62,7 @@ def test_an_answer_slower_than_the_read_timeout_is_retried_and_applied_once(serv
         op.refresh_from_db()
         assert op.outcome_unknown and "did not answer within 0.3 s" in op.result
         assert step_at_next_attempt(op, traveller) == "succeeded"
-    assert panel.state.customer("shop.example.com")["status"] == "disabled"
+    assert panel.state.customer("shop.example.com")["settled_status"] == "disabled"
     assert Service.objects.get().status == "suspended"
 
 

@@ -86,7 +86,7 @@ def test_new_credentials_from_whmcs_release_the_queue(services, server, panel, c
     server.refresh_from_db()
     assert (server.login_refused, server.reseller_password) == ("", RESELLER_PASSWORD)
     assert [operation_run(op.pk) for op in ops] == ["succeeded"] * 3
-    assert {panel.state.customer(s.domain)["status"] for s in services} == {"disabled"}
+    assert {panel.state.customer(s.domain)["settled_status"] for s in services} == {"disabled"}
     assert not Incident.objects.filter(resolved_at=None).exists()
 
 

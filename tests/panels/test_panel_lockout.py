@@ -131,7 +131,7 @@ def test_a_block_is_waited_for_as_long_as_the_panel_names(services, server, pane
         assert (op.next_attempt_at - timezone.now()).total_seconds() == pytest.approx(1802)
         clock.shift(1802)
         assert operation_run(op.pk) == "succeeded"
-    assert panel.state.customer("a.example.com")["status"] == "disabled"
+    assert panel.state.customer("a.example.com")["settled_status"] == "disabled"
 
 
 def test_only_one_operation_probes_once_the_pause_is_over(services, server, panel):

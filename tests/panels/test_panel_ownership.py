@@ -123,7 +123,7 @@ def test_without_a_list_the_services_password_shows_ownership(service, panel):
     assert operation_run(op.pk) == "succeeded"
     op.refresh_from_db()
     assert op.request["note"].startswith("ownership verified by the service's password")
-    assert panel.state.customer("taken.example.com")["status"] == "disabled"
+    assert panel.state.customer("taken.example.com")["settled_status"] == "disabled"
 
 
 def test_a_list_that_lacks_the_bridges_accounts_proves_nothing(server, service, panel):
@@ -161,7 +161,7 @@ def test_an_admin_confirms_ownership_and_the_retry_acts(service, panel, admin_us
     )
     retry, _ = operation_retry(op, source="admin", requested_by="admin")
     assert operation_run(retry.pk) == "succeeded"
-    assert panel.state.customer("taken.example.com")["status"] == "disabled"
+    assert panel.state.customer("taken.example.com")["settled_status"] == "disabled"
 
 
 def test_the_admin_action_asks_before_confirming(admin_client, service):
