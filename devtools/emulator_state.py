@@ -354,7 +354,10 @@ class PanelState(PanelLogins):
                 "resellers": [asdict(r) for r in self.resellers.values()],
                 "admins": [asdict(a) for a in self.admins.values()],
                 "plans": [asdict(p) for p in self.plans.values()],
-                "customers": [asdict(c) for c in self.customers.values()],
+                "customers": [
+                    {**asdict(c), "settled_status": c.settled_status}
+                    for c in self.customers.values()
+                ],
                 "aliases": dict(self.aliases),
                 "faults": [asdict(f) for f in self.faults],
                 "logins": list(self.login_log),
