@@ -90,6 +90,9 @@ class _ServerLedger:
         self.server.login_debt = debt
         return debt
 
+    def owed(self, session: str) -> None:
+        debt_record(self.server, session)
+
     def got_in(self, session: str) -> None:
         _got_in(self.server, session)
 

@@ -66,3 +66,24 @@ def test_a_call_in_another_session_leaves_the_debt(services, server, panel):
         target.session_got_in("iMSCP_Session=another")
     server.refresh_from_db()
     assert server.login_debt == debt
+
+
+def test_a_refused_customer_login_is_owed_before_the_clearing_call(
+    services, server, panel, monkeypatch
+):
+    """A worker killed between the two calls leaves the debt recorded for the next one."""
+
+    def killed(*args, **kwargs):
+        raise SystemExit("the worker was killed here")  # no handler of the bridge runs
+
+    monkeypatch.setattr(panel_client, "connection_test", killed)
+    with pytest.raises(SystemExit), panel_access(server) as target:
+        panel_client.customer_login_check(target, "a.example.com", "Old-password-1")
+    monkeypatch.undo()
+    server.refresh_from_db()
+    assert server.login_debt.startswith("iMSCP_Session=")
+    assert panel.state.login_records["127.0.0.1"].count == 1
+    assert operation_run(queued("SuspendAccount", services[1]).pk) == "succeeded"
+    server.refresh_from_db()
+    assert server.login_debt == ""
+    assert panel.state.login_records == {}

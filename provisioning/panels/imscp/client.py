@@ -35,6 +35,8 @@ class SessionLedger(Protocol):
 
     def current(self) -> str: ...
 
+    def owed(self, session: str) -> None: ...
+
     def got_in(self, session: str) -> None: ...
 
 
@@ -71,6 +73,10 @@ class PanelTarget:
 
     def session_now(self) -> str:
         return self.ledger.current() if self.ledger is not None else self.session
+
+    def session_owed(self, session: str) -> None:
+        if self.ledger is not None:
+            self.ledger.owed(session)
 
     def session_got_in(self, session: str) -> None:
         if self.ledger is not None:
@@ -322,6 +328,10 @@ def customer_login_check(target: PanelTarget, login: str, password: str) -> str:
     else:
         raise PanelTransientError(f"Panel login check: unexpected HTTP {response.status_code}")
     session = session or _session_of(response)
+    if result == LoginResult.REFUSED:
+        # Recorded before the clearing call: a worker killed in between leaves the debt
+        # for the next call to pay, never a count nobody clears.
+        target.session_owed(session)
     try:
         connection_test(target, session)
     except PanelError as exc:
