@@ -142,16 +142,24 @@ def server_hold_lift(server_id: int, now: datetime | None = None) -> bool:
             .update(login_refused="")
         ):
             return False
-        waiting = Operation.objects.filter(
-            server_id=server_id,
-            state__in=(Operation.State.QUEUED, Operation.State.RETRYING),
-            next_attempt_at__gt=now,
-        ).exclude(earlier_unfinished())
-        ids = list(waiting.values_list("id", flat=True))
-        Operation.objects.filter(pk__in=ids).update(next_attempt_at=now)
-        for operation_id in ids:
-            operation_enqueue_on_commit(operation_id)
+        _waiting_release(server_id, None, now)
     return True
+
+
+def _waiting_release(server_id: int, until: datetime | None, now: datetime) -> None:
+    """The server's operations sent away until `until` (None: any time) are due now and
+    queued at once, first of their service each (call it inside a transaction)."""
+    waiting = Operation.objects.filter(
+        server_id=server_id,
+        state__in=(Operation.State.QUEUED, Operation.State.RETRYING),
+        next_attempt_at__gt=now,
+    ).exclude(earlier_unfinished())
+    if until is not None:
+        waiting = waiting.filter(next_attempt_at__lte=until)
+    ids = list(waiting.values_list("id", flat=True))
+    Operation.objects.filter(pk__in=ids).update(next_attempt_at=now)
+    for operation_id in ids:
+        operation_enqueue_on_commit(operation_id)
 
 
 def _unreachable_record(server: Server, message: str) -> None:
@@ -185,12 +193,8 @@ def _got_in(server: Server, session: str) -> None:
             row.login_debt = ""
             changed.append("login_debt")
         if row.paused_until is not None:
-            # The operations that waited for this probe may go now.
-            Operation.objects.filter(
-                server_id=server.pk,
-                state__in=(Operation.State.QUEUED, Operation.State.RETRYING),
-                next_attempt_at=row.paused_until,
-            ).update(next_attempt_at=timezone.now())
+            # The operations that waited for the pause (and this probe) may go now.
+            _waiting_release(server.pk, row.paused_until, timezone.now())
             row.paused_until, row.pause_reason = None, ""
             changed += ["paused_until", "pause_reason"]
         row.save(update_fields=changed)
