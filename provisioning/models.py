@@ -59,6 +59,12 @@ class Server(models.Model):
         "operations wait until the reseller's name or password changes in the bridge or a "
         "Test Connection succeeds.",
     )
+    customer_login_until = models.DateTimeField(
+        null=True,
+        editable=False,
+        help_text="A customer login (and the reseller's login that clears it) is under way "
+        "until then: one at a time per server, so that no two failures overlap.",
+    )
     unreachable_in_row = models.PositiveIntegerField(
         default=0, editable=False, help_text="Calls in a row that could not reach the panel."
     )

@@ -17,6 +17,7 @@ worker and host:
   held (no call, no attempt used) until the reseller's name or password changes in the
   bridge or a call gets in (a Test Connection, which alone runs while held)."""
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ..models import Operation, Server
@@ -38,6 +39,8 @@ LOCK_MARGIN = timedelta(seconds=2)
 # A panel that cannot be reached pauses its queue for a minute, doubling up to an hour.
 UNREACHABLE_PAUSE = timedelta(minutes=1)
 UNREACHABLE_PAUSE_MAX = timedelta(hours=1)
+# How long a customer login waits for another one to the same panel to end.
+CUSTOMER_TURN_WAIT = 30.0
 # While a server is held its operations look again this often (no call: a row read).
 HOLD_RECHECK = timedelta(minutes=10)
 
@@ -89,6 +92,33 @@ class _ServerLedger:
         debt = Server.objects.values_list("login_debt", flat=True).get(pk=self.server.pk)
         self.server.login_debt = debt
         return debt
+
+    @contextmanager
+    def customer_turn(self) -> Iterator[None]:
+        """The server's one customer login at a time (a lease that outlives a dead worker
+        by no more than the two calls' timeouts)."""
+        pk, lease = (
+            self.server.pk,
+            2 * (settings.PANEL_CONNECT_TIMEOUT + settings.PANEL_READ_TIMEOUT),
+        )
+        waited_until = time.monotonic() + CUSTOMER_TURN_WAIT
+        while True:
+            now = timezone.now()
+            free = Q(customer_login_until=None) | Q(customer_login_until__lte=now)
+            mine = now + timedelta(seconds=lease)
+            if Server.objects.filter(free, pk=pk).update(customer_login_until=mine):
+                break
+            if time.monotonic() > waited_until:
+                raise PanelTransientError(
+                    "Another customer login to this panel is under way: try again"
+                )
+            time.sleep(0.1)
+        try:
+            yield
+        finally:
+            Server.objects.filter(pk=pk, customer_login_until=mine).update(
+                customer_login_until=None
+            )
 
     def owed(self, session: str) -> None:
         debt_record(self.server, session)

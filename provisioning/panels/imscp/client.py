@@ -6,6 +6,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
@@ -34,6 +35,8 @@ class SessionLedger(Protocol):
     got past the panel's login."""
 
     def current(self) -> str: ...
+
+    def customer_turn(self) -> AbstractContextManager: ...
 
     def owed(self, session: str) -> None: ...
 
@@ -73,6 +76,9 @@ class PanelTarget:
 
     def session_now(self) -> str:
         return self.ledger.current() if self.ledger is not None else self.session
+
+    def customer_turn(self) -> AbstractContextManager:
+        return self.ledger.customer_turn() if self.ledger is not None else nullcontext()
 
     def session_owed(self, session: str) -> None:
         if self.ledger is not None:
@@ -303,38 +309,41 @@ def customer_login_check(target: PanelTarget, login: str, password: str) -> str:
     (PanelError.session) so that the bridge's next call clears it."""
     if not password:
         raise ValueError("a customer login needs the account's password")
-    session = target.session_now()
-    try:
-        response = _session.post(
-            target.base_url + "/",
-            data={"uname": login, "upass": password, "action": "login"},
-            headers={"Cookie": session} if session else None,
-            timeout=(settings.PANEL_CONNECT_TIMEOUT, settings.PANEL_READ_TIMEOUT),
-            verify=target.verify,
-            allow_redirects=False,
-        )
-    except requests.RequestException as exc:
-        raise PanelTransientError(
-            f"Panel login check failed: {_reason(exc)}", unreachable=True
-        ) from None
-    if response.status_code in (301, 302, 303):
-        location = response.headers.get("Location", "")
-        if "/client/" in location:
-            return LoginResult.OK
-        result = LoginResult.UNUSABLE
-    elif response.status_code == 200:
-        locked_out_check(response.text)
-        result = LoginResult.REFUSED
-    else:
-        raise PanelTransientError(f"Panel login check: unexpected HTTP {response.status_code}")
-    session = session or _session_of(response)
-    if result == LoginResult.REFUSED:
-        # Recorded before the clearing call: a worker killed in between leaves the debt
-        # for the next call to pay, never a count nobody clears.
-        target.session_owed(session)
-    try:
-        connection_test(target, session)
-    except PanelError as exc:
-        exc.session = session
-        raise
-    return result
+    # One customer login at a time per server: two failures in flight at once would
+    # leave a count whose session the bridge cannot know.
+    with target.customer_turn():
+        session = target.session_now()
+        try:
+            response = _session.post(
+                target.base_url + "/",
+                data={"uname": login, "upass": password, "action": "login"},
+                headers={"Cookie": session} if session else None,
+                timeout=(settings.PANEL_CONNECT_TIMEOUT, settings.PANEL_READ_TIMEOUT),
+                verify=target.verify,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise PanelTransientError(
+                f"Panel login check failed: {_reason(exc)}", unreachable=True
+            ) from None
+        if response.status_code in (301, 302, 303):
+            location = response.headers.get("Location", "")
+            if "/client/" in location:
+                return LoginResult.OK
+            result = LoginResult.UNUSABLE
+        elif response.status_code == 200:
+            locked_out_check(response.text)
+            result = LoginResult.REFUSED
+        else:
+            raise PanelTransientError(f"Panel login check: unexpected HTTP {response.status_code}")
+        session = session or _session_of(response)
+        if result == LoginResult.REFUSED:
+            # Recorded before the clearing call: a worker killed in between leaves the debt
+            # for the next call to pay, never a count nobody clears.
+            target.session_owed(session)
+        try:
+            connection_test(target, session)
+        except PanelError as exc:
+            exc.session = session
+            raise
+        return result
