@@ -113,3 +113,27 @@ def test_a_create_right_after_a_terminate_waits_for_the_deletion_with_two_worker
     assert Operation.objects.get(pk=terminate.pk).state == "succeeded"
     assert panel.state.requests_for("create")[-1]["answer"] == "success"
     assert panel.state.customer("again.example.com")["settled_status"] == "ok"
+
+
+def test_the_daily_reconciliation_runs_as_tasks_of_the_workers(transactional_db, panel, tmp_path):
+    from provisioning import tasks
+    from provisioning.models import ReconcileReport
+
+    server = ServerFactory(hostname=panel.host_port)
+    for n in range(3):
+        bridge_account(server, panel, f"r{n}.example.com")
+    panel.state.seed_customer("stray.example.com", reseller="reseller1")
+    started = workers(tmp_path)
+    try:
+        report_id = tasks.reconcile_report()
+        wait_until(
+            lambda: "running" not in ReconcileReport.objects.get(pk=report_id).report,
+            timeout=60,
+            message="every server's parts",
+        )
+    finally:
+        for worker in started:
+            worker.stop()
+    report = ReconcileReport.objects.get(pk=report_id).report
+    assert report["servers"][0]["panel_only"] == ["stray.example.com"]
+    assert report["totals"]["servers"] == 1
