@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..db.lean_rows import PreparedRead
-from ..models import Attempt, Operation, PanelSlot, Service
+from ..models import Attempt, Operation, PanelSlot, Server, Service
 from ..monitoring.incidents import incidents_open, operation_incidents_update
 from ..panels.access import HOLD_RECHECK, server_hold_text, server_turn
 from ..panels.commands import CommandResult, command_apply, command_execute, command_refused
@@ -293,7 +293,9 @@ def _finish_transient(op: Operation, error: PanelError, started: datetime, slot:
     if locked_out:
         next_attempt_at = op.server.paused_until
     elif held:
-        next_attempt_at = timezone.now() + HOLD_RECHECK
+        # Not held after all when the credentials changed since the call read them.
+        held = Server.objects.filter(pk=op.server_id).exclude(login_refused="").exists()
+        next_attempt_at = timezone.now() + (HOLD_RECHECK if held else timedelta(0))
     else:
         next_attempt_at = timezone.now() + retry_delay(op.attempts)
     with _finishing(op, slot) as server_id:
@@ -311,6 +313,8 @@ def _finish_transient(op: Operation, error: PanelError, started: datetime, slot:
             operation_incidents_update(op, changes["state"], text, error)
             if ended:
                 _enqueue_next_of_service(op)
+            elif isinstance(error, PanelLoginRefused) and not held:
+                operation_enqueue_on_commit(op.pk)  # the new credentials, at once
     return changes["state"]
 
 

@@ -157,7 +157,18 @@ def debt_record(server: Server, session: str) -> None:
 
 
 def _login_refused_record(server: Server, message: str) -> None:
-    Server.objects.filter(pk=server.pk).update(login_refused=message[:1000])
+    """Hold the server, unless its credentials changed since the refused call read them
+    (a call in flight when the new ones came): those are still untried."""
+    with transaction.atomic():
+        row = (
+            Server.objects.select_for_update()
+            .only("reseller_username", "reseller_password")
+            .get(pk=server.pk)
+        )
+        used = (server.reseller_username, server.reseller_password)
+        if (row.reseller_username, row.reseller_password) != used:
+            return
+        Server.objects.filter(pk=server.pk).update(login_refused=message[:1000])
     server.login_refused = message[:1000]
 
 
@@ -179,15 +190,19 @@ def server_hold_lift(server_id: int, now: datetime | None = None) -> bool:
 def _waiting_release(server_id: int, until: datetime | None, now: datetime) -> None:
     """The server's operations sent away until `until` (None: any time) are due now and
     queued at once, first of their service each (call it inside a transaction)."""
+    sent_away = Q(next_attempt_at__gt=now)
+    if until is not None:
+        sent_away &= Q(next_attempt_at__lte=until)
+    else:
+        # Also those a full server turned away: no slot is freed while a server is held.
+        sent_away |= Q(awaits_slot=True)
     waiting = Operation.objects.filter(
+        sent_away,
         server_id=server_id,
         state__in=(Operation.State.QUEUED, Operation.State.RETRYING),
-        next_attempt_at__gt=now,
     ).exclude(earlier_unfinished())
-    if until is not None:
-        waiting = waiting.filter(next_attempt_at__lte=until)
     ids = list(waiting.values_list("id", flat=True))
-    Operation.objects.filter(pk__in=ids).update(next_attempt_at=now)
+    Operation.objects.filter(pk__in=ids).update(next_attempt_at=now, awaits_slot=False)
     for operation_id in ids:
         operation_enqueue_on_commit(operation_id)
 

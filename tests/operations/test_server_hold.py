@@ -12,7 +12,9 @@ from provisioning.admin.dashboard import panels_last_day
 from provisioning.admin.service_actions import server_connection_test
 from provisioning.models import Incident, Operation, Server
 from provisioning.operations.worker import operation_run
-from provisioning.panels.access import HOLD_RECHECK
+from provisioning.panels.access import HOLD_RECHECK, panel_access
+from provisioning.panels.imscp import client as panel_client
+from provisioning.panels.imscp.errors import PanelLoginRefused
 from tests.factories import RESELLER_PASSWORD, ServiceFactory
 from tests.operation_requests import queued
 from tests.webhook_client import command_body, post_webhook
@@ -124,3 +126,14 @@ def test_a_new_password_typed_on_the_servers_page_releases_the_queue(
     server.refresh_from_db()
     assert server.login_refused == ""
     assert operation_run(op.pk) == "succeeded"
+
+
+def test_a_refusal_of_credentials_replaced_meanwhile_holds_nothing(services, server, panel):
+    held = Server.objects.get(pk=server.pk)  # as a worker read it: the typo
+    with pytest.raises(PanelLoginRefused), panel_access(held) as target:
+        # WHMCS sends the right password while this call, with the old one, is in flight.
+        Server.objects.filter(pk=server.pk).update(reseller_password=RESELLER_PASSWORD)
+        panel_client.suspend(target, services[0].domain)
+    server.refresh_from_db()
+    assert server.login_refused == ""
+    assert operation_run(queued("SuspendAccount", services[1]).pk) == "succeeded"
