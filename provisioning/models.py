@@ -48,6 +48,9 @@ class Server(models.Model):
         help_text="A panel session whose failed login the panel still counts against the "
         "bridge's address: the next call is made in it, which clears the count.",
     )
+    login_debt_at = models.DateTimeField(
+        null=True, editable=False, help_text="When the failed login of `login_debt` was sent."
+    )
     paused_until = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="No call to the panel before then."
     )

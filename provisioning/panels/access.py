@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -120,8 +120,8 @@ class _ServerLedger:
                 customer_login_until=None
             )
 
-    def owed(self, session: str) -> None:
-        debt_record(self.server, session)
+    def owed(self, session: str, sent_at: float) -> None:
+        debt_record(self.server, session, sent_at)
 
     def got_in(self, session: str) -> None:
         _got_in(self.server, session)
@@ -133,7 +133,7 @@ def _access(server: Server) -> Iterator[PanelTarget]:
         yield target
     except PanelError as exc:
         if exc.session:
-            debt_record(server, exc.session)
+            debt_record(server, exc.session, exc.sent_at)
         if isinstance(exc, PanelLoginRefused):
             _login_refused_record(server, exc.message)
         elif isinstance(exc, PanelLockedOut):
@@ -147,10 +147,14 @@ def _access(server: Server) -> Iterator[PanelTarget]:
         _got_in(server, "")
 
 
-def debt_record(server: Server, session: str) -> None:
-    """A login failed in `session`: recorded only when no debt is (a conditional UPDATE);
-    the panel's count is cleared in the first session, never in a later one."""
-    if Server.objects.filter(pk=server.pk, login_debt="").update(login_debt=session):
+def debt_record(server: Server, session: str, sent_at: float = 0.0) -> None:
+    """A login failed in `session`, sent at `sent_at` (time.time(); 0: now). The panel's
+    count belongs to the first failure it saw: recorded when no debt is, or in place of
+    one sent later (two failures in flight at once), never of an earlier one (a
+    conditional UPDATE)."""
+    at = datetime.fromtimestamp(sent_at, tz=UTC) if sent_at else timezone.now()
+    first = Q(login_debt="") | Q(login_debt_at__gt=at)
+    if Server.objects.filter(first, pk=server.pk).update(login_debt=session, login_debt_at=at):
         server.login_debt = session
     else:
         server.login_debt = Server.objects.values_list("login_debt", flat=True).get(pk=server.pk)
@@ -229,14 +233,16 @@ def _got_in(server: Server, session: str) -> None:
     with transaction.atomic():
         row = (
             Server.objects.select_for_update()
-            .only("login_debt", "paused_until", "pause_reason", "unreachable_in_row")
+            .only(
+                "login_debt", "login_debt_at", "paused_until", "pause_reason", "unreachable_in_row"
+            )
             .get(pk=server.pk)
         )
         changed = ["unreachable_in_row"]
         row.unreachable_in_row = 0
         if session and row.login_debt == session:
-            row.login_debt = ""
-            changed.append("login_debt")
+            row.login_debt, row.login_debt_at = "", None
+            changed += ["login_debt", "login_debt_at"]
         if row.paused_until is not None:
             # The operations that waited for the pause (and this probe) may go now.
             _waiting_release(server.pk, row.paused_until, timezone.now())

@@ -48,6 +48,21 @@ def test_a_later_failed_session_never_replaces_the_first(services, server, panel
     assert panel.state.login_records == {}, "the call was made in the session that counts"
 
 
+def test_of_two_failures_in_flight_the_one_sent_first_is_the_debt(services, server, panel):
+    """Two workers' logins failed at once: the panel's count is the first to arrive's,
+    whichever worker records its failure first."""
+    with time_machine.travel(START, tick=False) as clock:
+        first, second = failed_login_session(panel), failed_login_session(panel)
+        debt_record(server, second, sent_at=START + 0.2)  # the later one, recorded first
+        debt_record(server, first, sent_at=START + 0.1)
+        debt_record(server, second, sent_at=START + 0.2)
+        server.refresh_from_db()
+        assert server.login_debt == first
+        clock.shift(31)
+        assert operation_run(queued("SuspendAccount", services[0]).pk) == "succeeded"
+    assert panel.state.login_records == {}, "paid in the session the panel counts"
+
+
 def test_a_debt_recorded_meanwhile_is_paid_by_the_next_call(services, server, panel):
     with panel_access(server) as target:
         panel_client.suspend(target, "a.example.com")

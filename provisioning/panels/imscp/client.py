@@ -38,7 +38,7 @@ class SessionLedger(Protocol):
 
     def customer_turn(self) -> AbstractContextManager: ...
 
-    def owed(self, session: str) -> None: ...
+    def owed(self, session: str, sent_at: float) -> None: ...
 
     def got_in(self, session: str) -> None: ...
 
@@ -80,9 +80,9 @@ class PanelTarget:
     def customer_turn(self) -> AbstractContextManager:
         return self.ledger.customer_turn() if self.ledger is not None else nullcontext()
 
-    def session_owed(self, session: str) -> None:
+    def session_owed(self, session: str, sent_at: float) -> None:
         if self.ledger is not None:
-            self.ledger.owed(session)
+            self.ledger.owed(session, sent_at)
 
     def session_got_in(self, session: str) -> None:
         if self.ledger is not None:
@@ -164,6 +164,7 @@ def _post(
     """One call, made in `session` (None: the one the target names now)."""
     if session is None:
         session = target.session_now()
+    sent_at = time.time()
     data = {
         "reseller_name": target.reseller_name,
         "reseller_pass": target.reseller_pass,
@@ -209,7 +210,7 @@ def _post(
     try:
         answer_check("login", response.status_code, response.text, login_only=True)
     except PanelLoginRefused as exc:
-        exc.session = session or _session_of(response)
+        exc.session, exc.sent_at = session or _session_of(response), sent_at
         raise
     if login_passed(action, response.status_code, response.text):
         target.session_got_in(session)
@@ -312,7 +313,7 @@ def customer_login_check(target: PanelTarget, login: str, password: str) -> str:
     # One customer login at a time per server: two failures in flight at once would
     # leave a count whose session the bridge cannot know.
     with target.customer_turn():
-        session = target.session_now()
+        session, sent_at = target.session_now(), time.time()
         try:
             response = _session.post(
                 target.base_url + "/",
@@ -340,10 +341,12 @@ def customer_login_check(target: PanelTarget, login: str, password: str) -> str:
         if result == LoginResult.REFUSED:
             # Recorded before the clearing call: a worker killed in between leaves the debt
             # for the next call to pay, never a count nobody clears.
-            target.session_owed(session)
+            target.session_owed(session, sent_at)
         try:
             connection_test(target, session)
         except PanelError as exc:
             exc.session = session
+            if result == LoginResult.REFUSED:
+                exc.sent_at = sent_at
             raise
         return result
