@@ -119,10 +119,11 @@ def _create(state: PanelState, reseller: Reseller, fields: dict[str, str]) -> An
 
 
 def _find(state: PanelState, fields: dict[str, str], name: str) -> tuple[Customer | None, str]:
-    # The echo is the looked-up name, lowercased and in Unicode.
-    lowered = clean_input(fields[name]).lower()
-    ascii_name = to_ascii(lowered) or ""
-    echo = to_unicode(ascii_name) if ascii_name else lowered
+    # The echo is the field as sent, trimmed: whmcs.php passes clean_input($_POST['domain'])
+    # on and refuses with `die(sprintf("KaziWhmcs: The '%s' customer account doesn't
+    # exists", $domainName))` (changepw likewise with $customerName).
+    echo = clean_input(fields[name])
+    ascii_name = to_ascii(echo.lower()) or ""
     if name == "domain":
         return state.customers.get(ascii_name), echo
     kind, user = state.logins.get(ascii_name, (None, None))

@@ -38,7 +38,11 @@ class Settings:
     bruteforce_max_login: int = 3
     bruteforce_block_time: int = 30
     login_seconds: float = 0.0  # how long a password check takes (overlapping logins)
-    daemon_seconds: float = 0.0  # how long the daemon leaves a transitional state
+    # How long the daemon leaves a transitional state. whmcs.php inserts the account as
+    # 'toadd' and then calls `send_request();` (suspend goes through
+    # `change_domain_status($row['domain_admin_id'], 'deactivate')`): the daemon acts on
+    # its own, in seconds, so the bridge's next call may meet `toadd`, `todisable`...
+    daemon_seconds: float = 3.0
     maintenance: bool = False  # customers are sent back to the login's notice
     usage_list_by_domain_id: bool = False  # KaziWhmcs 1.0.0 on i-MSCP 1.2.3+: see _usageupdate
 
@@ -84,6 +88,11 @@ class Customer:
     domain_id: int = 0
     created_at: float = 0.0
     settles_at: float | None = None  # when the daemon ends a transitional state it was asked
+
+    @property
+    def settled_status(self) -> str:
+        """The status once the daemon has done what it was asked (a deletion excepted)."""
+        return DAEMON_OUTCOME.get(self.status, self.status) if self.settles_at else self.status
 
     def __getitem__(self, name: str) -> object:
         # Tests read customers like the JSON snapshot: customer("x.example")["status"].
@@ -295,6 +304,15 @@ class PanelState(PanelLogins):
                     done += 1
             return done
 
+    def daemon_catch_up(self) -> int:
+        """Let the daemon's time pass now: every transitional state it was asked for
+        reaches its outcome (deletions still wait for finish_deletion)."""
+        with self.lock:
+            for customer in self.customers.values():
+                if customer.settles_at is not None:
+                    customer.settles_at = self.clock()
+            return self.daemon_run()
+
     def set_usage(self, domain: str, disk_bytes: int, bw_bytes: int) -> None:
         with self.lock:
             found = self.customer(domain)
@@ -336,7 +354,10 @@ class PanelState(PanelLogins):
                 "resellers": [asdict(r) for r in self.resellers.values()],
                 "admins": [asdict(a) for a in self.admins.values()],
                 "plans": [asdict(p) for p in self.plans.values()],
-                "customers": [asdict(c) for c in self.customers.values()],
+                "customers": [
+                    {**asdict(c), "settled_status": c.settled_status}
+                    for c in self.customers.values()
+                ],
                 "aliases": dict(self.aliases),
                 "faults": [asdict(f) for f in self.faults],
                 "logins": list(self.login_log),

@@ -14,6 +14,8 @@ sender's call, as a direct call would (in its transaction; an error propagates):
   `packed`): monitoring records the heartbeat /healthz reads.
 - `slot_freed` (panels.slots, in the transaction that frees a slot an operation turned
   away by the full server was waiting for; `operation_id`): operations queues it.
+- `server_released` (panels.access, in the transaction that ends a server's hold or
+  pause; `server_id`, `until`, `now`): operations queues what the server kept waiting.
 
 A finished operation that wakes a waiting status request needs none: both are
 operations (`waits.operation_changed_notify`)."""
@@ -24,3 +26,4 @@ attempt_finished = Signal()
 reconcile_saved = Signal()
 cluster_status = Signal()
 slot_freed = Signal()
+server_released = Signal()

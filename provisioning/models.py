@@ -48,10 +48,26 @@ class Server(models.Model):
         help_text="A panel session whose failed login the panel still counts against the "
         "bridge's address: the next call is made in it, which clears the count.",
     )
+    login_debt_at = models.DateTimeField(
+        null=True, editable=False, help_text="When the failed login of `login_debt` was sent."
+    )
     paused_until = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="No call to the panel before then."
     )
     pause_reason = models.TextField(blank=True, editable=False)
+    login_refused = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The panel refused the reseller's login (its answer): the server's "
+        "operations wait until the reseller's name or password changes in the bridge or a "
+        "Test Connection succeeds.",
+    )
+    customer_login_until = models.DateTimeField(
+        null=True,
+        editable=False,
+        help_text="A customer login (and the reseller's login that clears it) is under way "
+        "until then: one at a time per server, so that no two failures overlap.",
+    )
     unreachable_in_row = models.PositiveIntegerField(
         default=0, editable=False, help_text="Calls in a row that could not reach the panel."
     )

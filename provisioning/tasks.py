@@ -31,11 +31,18 @@ def usage_update_all() -> int:
 
 
 def reconcile_report() -> int:
-    """The daily reconciliation, in report mode (nothing queued): the dashboard shows it."""
-    from .operations.reconcile import reconcile_run
+    """The daily reconciliation, in report mode (nothing queued): the dashboard shows it.
+    One task per server compares it in parts (reconcile_parts.py)."""
+    from .operations.reconcile_parts import reconcile_start
 
-    report = reconcile_run(requested_by=f"daily reconciliation {timezone.now():%Y-%m-%d}")
+    report = reconcile_start(requested_by=f"daily reconciliation {timezone.now():%Y-%m-%d}")
     return report.pk
+
+
+def reconcile_part(report_id: int, server_pk: int, after: int) -> str:
+    from .operations.reconcile_parts import reconcile_part as part
+
+    return part(report_id, server_pk, after)
 
 
 def alerts_deliver() -> int:

@@ -64,20 +64,26 @@ class OperationFactory(factory.django.DjangoModelFactory):
     updated_at = factory.SelfAttribute("created_at")
 
 
+def bridge_account(
+    server, panel, domain: str = "mine.example.com", *, on_panel_password: str = "Mine-pass-1"
+) -> Service:
+    """An active account the bridge made on the panel (password "Mine-pass-1" in the
+    bridge): what a reseller's list is checked against before the bridge trusts it."""
+    panel.state.seed_customer(domain, reseller="reseller1", password=on_panel_password)
+    return ServiceFactory(
+        server=server,
+        domain=domain,
+        domain_ascii=domain,
+        status=Service.Status.ACTIVE,
+        on_panel=True,
+        password="Mine-pass-1",
+    )
+
+
 def changed_password_services(server, panel, domains) -> list[Service]:
     """Active accounts the bridge made whose customers since changed their passwords on
     the panel: a customer login with the password the bridge holds is refused."""
-    made = []
-    for domain in domains:
-        panel.state.seed_customer(domain, reseller="reseller1", password="Changed-on-panel-1")
-        made.append(
-            ServiceFactory(
-                server=server,
-                domain=domain,
-                domain_ascii=domain,
-                status=Service.Status.ACTIVE,
-                on_panel=True,
-                password="Old-password-1",
-            )
-        )
-    return made
+    return [
+        bridge_account(server, panel, domain, on_panel_password="Changed-on-panel-1")
+        for domain in domains
+    ]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from ..models import Client, Operation, Product, Server, Service
 from ..operations.journal import panel_login_record
-from ..panels.access import server_pause_text
+from ..panels.access import server_hold_lift, server_pause_text
 from ..panels.account_lists import NoTrustedList, account_entries
 from ..panels.account_sync import ImportProblem, account_sync_report, accounts_import
 from ..panels.imscp.client import panel_base_url
@@ -70,6 +70,13 @@ class ServerForm(forms.ModelForm):
         )
         return super().save(commit)
 
+    @property
+    def credentials_changed(self) -> bool:
+        typed = self.cleaned_data.get("reseller_password")
+        return "reseller_username" in self.changed_data or bool(
+            typed and typed != self._kept_password
+        )
+
 
 def _count(status: str) -> Count:
     return Count("services", filter=Q(services__status=status))
@@ -118,6 +125,12 @@ class ServerAdmin(admin.ModelAdmin):
     @admin.display(description="Calls to the panel")
     def pause(self, server: Server) -> str:
         return server_pause_text(server) or "Not paused."
+
+    def save_model(self, request: HttpRequest, obj: Server, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and form.credentials_changed and server_hold_lift(obj.pk):
+            obj.login_refused = ""
+            messages.info(request, "The server's held operations may try the new credentials.")
 
     def get_queryset(self, request: HttpRequest):
         return (

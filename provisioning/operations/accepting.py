@@ -97,6 +97,10 @@ def operation_request(
             )
         if existing is not None:
             return existing, False
+        if command == Command.CREATE and not secret:
+            # The create sends this password and proves ownership with it, whatever a
+            # later webhook writes on the service meanwhile.
+            secret = service.password
         op = Operation.objects.create(
             command=command,
             server=server,

@@ -37,17 +37,12 @@ def existing_for_service(
         if op.server_id == server.pk
     ]
     if command == Command.CHANGE_PASSWORD:
+        # Always sent (idempotent on the panel): the customer may have changed the password
+        # there since, and only the panel knows. An identical request still in flight is
+        # the one exception.
         pending = [op for op in unfinished if op.command == command]
-        if pending:
-            return pending[-1] if pending[-1].secret == secret else None
-        if _on_panel_of(service, server) and service.password == secret and not unfinished:
-            return service.operations.filter(
-                server=server,
-                command__in=(Command.CHANGE_PASSWORD, Command.CREATE),
-                state=State.SUCCEEDED,
-            ).order_by("-id").first() or _record_in_effect(
-                command, server, service, now, source, requested_by, summary
-            )
+        if pending and pending[-1].secret == secret:
+            return pending[-1]
         return None
     pending = [op for op in unfinished if op.command in STATUS_AFTER]
     if pending:
@@ -86,10 +81,6 @@ def _status_command_since(service: Service, server: Server, op: Operation) -> bo
         .exclude(state=State.SUPERSEDED)
         .exists()
     )
-
-
-def _on_panel_of(service: Service, server: Server) -> bool:
-    return service.on_panel and service.server_id == server.pk
 
 
 def _record_in_effect(command, server, service, now, source, requested_by, summary) -> Operation:

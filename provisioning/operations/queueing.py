@@ -1,8 +1,10 @@
 """Putting an operation's task on the queue: at once, or exactly when the transaction
 that journals it commits."""
 
+from datetime import datetime
+
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django_q.conf import Conf
 
 from ..db.task_broker import task_send
@@ -55,3 +57,26 @@ def slot_freed_enqueue(sender, operation_id: int, **kwargs) -> None:
     """`handoffs.slot_freed`: a slot of its server is free for the operation that a full
     server turned away."""
     operation_enqueue_on_commit(operation_id)
+
+
+def server_released_enqueue(
+    sender, server_id: int, until: datetime | None, now: datetime, **kwargs
+) -> None:
+    """`handoffs.server_released`: the server's operations sent away until `until` (None:
+    any time) are due now and queued at once, first of their service each (in the
+    sender's transaction)."""
+    sent_away = Q(next_attempt_at__gt=now)
+    if until is not None:
+        sent_away &= Q(next_attempt_at__lte=until)
+    else:
+        # Also those a full server turned away: no slot is freed while a server is held.
+        sent_away |= Q(awaits_slot=True)
+    waiting = Operation.objects.filter(
+        sent_away,
+        server_id=server_id,
+        state__in=(Operation.State.QUEUED, Operation.State.RETRYING),
+    ).exclude(earlier_unfinished())
+    ids = list(waiting.values_list("id", flat=True))
+    Operation.objects.filter(pk__in=ids).update(next_attempt_at=now, awaits_slot=False)
+    for operation_id in ids:
+        operation_enqueue_on_commit(operation_id)

@@ -9,6 +9,7 @@ sends back (suspended, or not ready: no proof of suspension). A list that lacks 
 the bridge made is not trusted (see account_lists). `fix` queues the corrective operations
 through `operation_request`, like any other order."""
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -44,6 +45,8 @@ class ServerDrift:
     error: str = ""  # why the server could not be compared at all
     fixes: list[dict] = field(default_factory=list)
     not_fixed: list[dict] = field(default_factory=list)  # changed since the comparison
+    compared: int = 0  # services looked at (a part of the server's, with `limit`)
+    last_service_id: int = 0
 
 
 def _service_row(service: Service, **extra) -> dict:
@@ -57,7 +60,17 @@ def _panel_state(server: Server, service: Service) -> str | None:
     return LOGIN_STATE.get(result)
 
 
-def server_compare(server: Server, progress: Progress | None = None) -> ServerDrift:
+def server_compare(
+    server: Server,
+    progress: Progress | None = None,
+    *,
+    after: int = 0,
+    limit: int | None = None,
+    deadline: float | None = None,
+) -> ServerDrift:
+    """Compare the server's services (with `limit`: that many, of ids past `after`, fewer
+    once `deadline` (time.monotonic()) has passed; the accounts only on the panel are
+    reported by the first part alone). `last_service_id`: the last one compared."""
     drift = ServerDrift(server_id=server.whmcs_id, name=str(server))
     try:
         with panel_access(server) as target:
@@ -70,9 +83,11 @@ def server_compare(server: Server, progress: Progress | None = None) -> ServerDr
         return drift
     listed = {ascii_name: entry.domain for ascii_name, entry in found.accounts.items()}
     drift.listed = len(listed)
-    services = list(Service.objects.filter(server=server).order_by("id"))
-    known = {s.domain_ascii for s in services}
-    if found.trusted:
+    of_server = Service.objects.filter(server=server).order_by("id")
+    services = list(of_server.filter(id__gt=after)[:limit] if limit else of_server)
+    drift.last_service_id = after
+    if found.trusted and after == 0:
+        known = set(of_server.values_list("domain_ascii", flat=True))
         drift.panel_only = sorted(listed[d] for d in listed.keys() - known)
     else:
         # Its other names may be other resellers' customers: only the accounts it lacks
@@ -80,6 +95,9 @@ def server_compare(server: Server, progress: Progress | None = None) -> ServerDr
         drift.degraded = f"{found.why_not}: check them on the panel"
     logins_usable, unread = True, []
     for done, service in enumerate(services, 1):
+        if deadline is not None and done > 1 and time.monotonic() > deadline:
+            break
+        drift.compared, drift.last_service_id = done, service.id
         is_listed = service.domain_ascii in listed
         if service.status in ON_PANEL and service.on_panel and not is_listed:
             drift.bridge_only.append(_service_row(service, bridge=service.status))
@@ -193,18 +211,8 @@ def reconcile_run(
         if fix and not drift.error:
             drift.fixes = drift_fix(drift)
         results.append(drift)
-    report = {
-        "servers": [vars(d) for d in results],
-        "totals": {
-            "servers": len(results),
-            "servers_not_compared": sum(bool(d.error) for d in results),
-            "panel_only": sum(len(d.panel_only) for d in results),
-            "bridge_only": sum(len(d.bridge_only) for d in results),
-            "mismatches": sum(len(d.mismatches) for d in results),
-            "fixes": sum(len(d.fixes) for d in results),
-            "not_fixed": sum(len(d.not_fixed) for d in results),
-        },
-    }
+    servers = [drift_row(d) for d in results]
+    report = {"servers": servers, "totals": report_totals(servers)}
     with transaction.atomic():
         saved = ReconcileReport.objects.create(
             started_at=started,
@@ -215,6 +223,24 @@ def reconcile_run(
         )
         reconcile_saved.send(sender=ReconcileReport, report=saved)  # incidents
     return saved
+
+
+def drift_row(drift: ServerDrift) -> dict:
+    """A server's drift as the report holds it."""
+    row = vars(drift).copy()
+    del row["compared"], row["last_service_id"]
+    return row
+
+
+def report_totals(servers: list[dict]) -> dict:
+    return {
+        "servers": len(servers),
+        "servers_not_compared": sum(bool(d["error"]) for d in servers),
+        **{
+            name: sum(len(d[name]) for d in servers)
+            for name in ("panel_only", "bridge_only", "mismatches", "fixes", "not_fixed")
+        },
+    }
 
 
 def reconcile_last_report() -> ReconcileReport | None:

@@ -13,12 +13,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..handoffs import attempt_finished
-from ..models import Attempt, Operation, PanelSlot, Service
-from ..panels.access import server_turn
+from ..models import Attempt, Operation, PanelSlot, Server, Service
+from ..panels.access import HOLD_RECHECK, server_hold_text, server_turn
 from ..panels.commands import CommandResult, command_apply, command_execute, command_refused
 from ..panels.imscp.errors import (
     PanelError,
     PanelLockedOut,
+    PanelLoginRefused,
     PanelPermanentError,
     PanelTransientError,
 )
@@ -97,7 +98,7 @@ def operation_run(operation_id: int, now: datetime | None = None) -> str | None:
         return None
     if op.next_attempt_at is not None and op.next_attempt_at > now:
         return None
-    resume_at = server_turn(op.server, now)
+    resume_at = server_turn(op.server, now, held_too=op.command != Command.TEST_CONNECTION)
     if resume_at is not None:
         _defer(op, resume_at)
         return None
@@ -115,6 +116,10 @@ def _attempt(op: Operation, slot: PanelSlot) -> str:
     started = timezone.now()
     try:
         outcome = command_execute(op)
+    except PanelLoginRefused as exc:
+        if op.command == Command.TEST_CONNECTION:
+            return _finish_failed(op, exc, started, slot)
+        return _finish_transient(op, exc, started, slot)  # the server is held: it waits
     except PanelPermanentError as exc:
         return _finish_failed(op, exc, started, slot)
     except PanelTransientError as exc:
@@ -130,7 +135,8 @@ def _defer(op: Operation, resume_at: datetime) -> None:
     """The server is paused: wait for it without an attempt (the sweep brings it back)."""
     changes = {"next_attempt_at": resume_at}
     if not op.result:
-        changes["result"] = f"Waiting for the panel: {op.server.pause_reason}"
+        reason = server_hold_text(op.server) or op.server.pause_reason
+        changes["result"] = f"Waiting for the panel: {reason}"
     # updated_at stays: the sweep sends a task again once the new time has come.
     Operation.objects.filter(pk=op.pk, state=op.state, attempts=op.attempts).update(**changes)
 
@@ -270,17 +276,21 @@ def _left_behind(op: Operation, server_id: int | None) -> dict:
     }
 
 
-def _finish_transient(
-    op: Operation, error: PanelTransientError, started: datetime, slot: PanelSlot
-) -> str:
+def _finish_transient(op: Operation, error: PanelError, started: datetime, slot: PanelSlot) -> str:
     locked_out = isinstance(error, PanelLockedOut)
-    # A lock-out is the server's, not the operation's: it waits for the time the panel
-    # names (the server's pause) without using up its attempts.
-    if op.attempts >= settings.OPERATION_MAX_ATTEMPTS and not locked_out:
+    held = isinstance(error, PanelLoginRefused)
+    # A lock-out or a refused reseller login is the server's, not the operation's: it
+    # waits for the time the panel names (the server's pause), or for the hold to end,
+    # without using up its attempts.
+    if op.attempts >= settings.OPERATION_MAX_ATTEMPTS and not (locked_out or held):
         return _finish_failed(op, error, started, slot)
     op.result = text = redact_text(error.message, _secrets_of(op))
     if locked_out:
         next_attempt_at = op.server.paused_until
+    elif held:
+        # Not held after all when the credentials changed since the call read them.
+        held = Server.objects.filter(pk=op.server_id).exclude(login_refused="").exists()
+        next_attempt_at = timezone.now() + (HOLD_RECHECK if held else timedelta(0))
     else:
         next_attempt_at = timezone.now() + retry_delay(op.attempts)
     with _finishing(op, slot) as server_id:
@@ -291,14 +301,15 @@ def _finish_transient(
             "next_attempt_at": next_attempt_at,
             **ended,
         }
-        if _transition(op, outcome_unknown=op.outcome_unknown or error.outcome_unknown, **changes):
-            outcome = (
-                Attempt.Outcome.UNKNOWN if error.outcome_unknown else Attempt.Outcome.TRANSIENT
-            )
+        unknown = getattr(error, "outcome_unknown", False)
+        if _transition(op, outcome_unknown=op.outcome_unknown or unknown, **changes):
+            outcome = Attempt.Outcome.UNKNOWN if unknown else Attempt.Outcome.TRANSIENT
             _attempt_record(op, started, outcome, text)
             _attempt_told(op, changes["state"], text, error)
             if ended:
                 _enqueue_next_of_service(op)
+            elif isinstance(error, PanelLoginRefused) and not held:
+                operation_enqueue_on_commit(op.pk)  # the new credentials, at once
     return changes["state"]
 
 

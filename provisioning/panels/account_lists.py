@@ -3,8 +3,9 @@
 The panel has no "list accounts" action: its usageupdate answer lists every domain of the
 reseller, so that is the list. Some panels cannot give one (KaziWhmcs 1.0.0 on i-MSCP
 1.2.3+ answers an error page), and on those the answer may also parse well and name other
-customers (the plugin passes domain ids where the core expects admin ids). A list that
-lacks an account the bridge made on that panel is therefore not trusted for anything."""
+customers (the plugin passes domain ids where the core expects admin ids). A list is
+trusted only when it lacks none of the bridge's accounts on that panel, and there is at
+least one to check: otherwise it is not trusted for anything."""
 
 from dataclasses import dataclass, field
 
@@ -53,7 +54,14 @@ def account_list_trust(server: Server, entries: list[UsageEntry]) -> AccountList
         .values_list("domain_ascii", "domain")
     )
     found.missing = sorted(domain for key, domain in made if key not in found.accounts)
-    if found.missing:
+    if not made:
+        # Nothing to check it against (a new install, a migration): exactly where a list
+        # that names other customers would go unnoticed.
+        found.why_not = (
+            "the bridge has no account on this server yet to check the panel's account list "
+            "against, so it is not trusted"
+        )
+    elif found.missing:
         shown = ", ".join(found.missing[:5]) + (" and more" if len(found.missing) > 5 else "")
         found.why_not = (
             f"the panel's account list lacks {len(found.missing)} account(s) the bridge made "

@@ -11,7 +11,7 @@ from ..models import Operation, Server, Service
 from .access import panel_access
 from .account_lists import account_list
 from .imscp import client as panel
-from .imscp.errors import PanelPermanentError, PanelUsageUnsupported
+from .imscp.errors import PanelPermanentError, PanelTransientError, PanelUsageUnsupported
 from .usage import usage_entries_json, usage_import
 
 Command = Operation.Command
@@ -29,6 +29,12 @@ HOW_TO_CONFIRM = (
     "If it is this service's account, confirm its ownership on the service's page in the "
     "bridge's admin, then retry."
 )
+
+
+def _create_password(op: Operation) -> str:
+    """The password the create sends and proves ownership with: the one it was accepted
+    with (a later webhook's password is another operation's), else the service's."""
+    return op.secret or op.service.password
 
 
 def _create(op: Operation, target: panel.PanelTarget) -> CommandResult:
@@ -54,7 +60,7 @@ def _create(op: Operation, target: panel.PanelTarget) -> CommandResult:
             panel.NewAccount(
                 plan=service.product.plan_name,
                 domain=service.domain_ascii,
-                password=service.password,
+                password=_create_password(op),
                 email=client.email,
                 customer_id=f"whmcs_{client.whmcs_id}",
                 contact=contact,
@@ -71,16 +77,34 @@ def _adopt(op: Operation, target: panel.PanelTarget, refusal: PanelPermanentErro
     """The domain exists on the panel: adopt it only if it is provably the service's own,
     listed for this reseller (where the list can be trusted) and opened by the password
     WHMCS holds for the service. A list alone never hands one customer another's account."""
-    service = op.service
+    service, password = op.service, _create_password(op)
+    if _last_status_command(op) == Command.TERMINATE:
+        # The panel keeps a terminated account (`todelete`) until its daemon deleted it.
+        raise PanelTransientError(
+            f"{refusal.message}: the bridge terminated this service's account there, and the "
+            "panel keeps it until its daemon has deleted it. The create waits for that: an "
+            "account being deleted is never adopted."
+        )
     listed = account_list(op.server, target)
     if listed.has(service.domain) is False:
         raise PanelPermanentError(
             f"{refusal.message}: it is not an account of reseller '{target.reseller_name}', "
             "so it belongs to someone else. Nothing was created or changed."
         )
-    if not service.password or panel.customer_login_check(
-        target, service.domain_ascii, service.password
-    ) == (panel.LoginResult.REFUSED):
+    seen = (
+        panel.customer_login_check(target, service.domain_ascii, password)
+        if password
+        else panel.LoginResult.REFUSED
+    )
+    if seen == panel.LoginResult.UNUSABLE:
+        # Not yet (or no longer) usable: being set up, changed, suspended or deleted. Only
+        # an account that settled can be told apart from one about to disappear.
+        raise PanelTransientError(
+            f"{refusal.message}: the service's password opens it, but the panel does not let "
+            "its customer in (the account is being set up, changed or deleted, or is "
+            "suspended). The create waits until the account is gone or ready."
+        )
+    if seen == panel.LoginResult.REFUSED:
         holder = (
             f"reseller '{target.reseller_name}' holds it for another customer"
             if listed.trusted
@@ -94,6 +118,38 @@ def _adopt(op: Operation, target: panel.PanelTarget, refusal: PanelPermanentErro
     return CommandResult(
         note=f"adopted: the account was already on the panel, {how}opened by the service's password"
     )
+
+
+def _last_status_command(op: Operation) -> str | None:
+    """The last command that succeeded in changing the service's account on this server."""
+    return (
+        Operation.objects.filter(
+            service_id=op.service_id,
+            server_id=op.server_id,
+            command__in=list(Operation.STATUS_AFTER),
+            state=Operation.State.SUCCEEDED,
+        )
+        .order_by("-id")
+        .values_list("command", flat=True)
+        .first()
+    )
+
+
+def _never_made(op: Operation) -> bool:
+    """The bridge never created nor adopted the service's account on this server."""
+    return (
+        not op.service.on_panel
+        and not Operation.objects.filter(
+            service_id=op.service_id,
+            server_id=op.server_id,
+            command__in=(Command.CREATE, Command.CONFIRM_OWNERSHIP),
+            state=Operation.State.SUCCEEDED,
+        ).exists()
+    )
+
+
+class NotListed(PanelPermanentError):
+    """A trusted list of the reseller's accounts lacks the service's domain."""
 
 
 def _ownership_check(op: Operation, target: panel.PanelTarget) -> str:
@@ -119,7 +175,8 @@ def _ownership_check(op: Operation, target: panel.PanelTarget) -> str:
         if service.password
         else f"{listed.why_not}, and the bridge holds no password for it"
     )
-    raise PanelPermanentError(
+    refusal = NotListed if shown is False else PanelPermanentError
+    raise refusal(
         f"KaziWhmcs bridge: '{service.domain}' was not sent to the panel: the bridge cannot "
         f"show that the account is this service's ({why}). Nothing was changed. " + HOW_TO_CONFIRM
     )
@@ -129,7 +186,16 @@ def _status_command(op: Operation, target: panel.PanelTarget) -> CommandResult:
     # Suspend and unsuspend are idempotent on the panel: after an attempt whose outcome
     # is unknown they are simply sent again (a customer login could not tell a suspended
     # account from one the panel is still setting up).
-    note = _ownership_check(op, target)
+    terminating = op.command == Command.TERMINATE
+    try:
+        note = _ownership_check(op, target)
+    except NotListed:
+        if terminating and _never_made(op):
+            return CommandResult(
+                note="nothing to terminate: the bridge never created nor adopted the account, "
+                "and the reseller's trusted account list lacks it"
+            )
+        raise
     action = {
         Command.SUSPEND: panel.suspend,
         Command.UNSUSPEND: panel.unsuspend,
@@ -138,12 +204,12 @@ def _status_command(op: Operation, target: panel.PanelTarget) -> CommandResult:
     try:
         action(target, op.service.domain_ascii)
     except PanelPermanentError as exc:
-        if (
-            op.command == Command.TERMINATE
-            and op.outcome_unknown
-            and "doesn't exists" in exc.message
-        ):
-            return CommandResult(note="an earlier attempt had already terminated the account")
+        if terminating and "doesn't exists" in exc.message:
+            return CommandResult(
+                note="an earlier attempt had already terminated the account"
+                if op.outcome_unknown
+                else f"nothing to terminate: the panel has no such account ({exc.message})"
+            )
         raise
     return CommandResult(note=note)
 
@@ -185,11 +251,15 @@ def command_apply(op: Operation, outcome: CommandResult) -> None:
     """Record a success in the mirror (called inside the finishing transaction)."""
     now = timezone.now()
     if op.command in Operation.STATUS_AFTER:
+        changes = {}
+        if op.command == Command.CREATE and op.secret:
+            changes["password"] = op.secret  # the account's, whatever came meanwhile
         # Not for a service that moved meanwhile: the account is on the server it left.
         Service.objects.filter(pk=op.service_id, server_id=op.server_id).update(
             status=Operation.STATUS_AFTER[op.command],
             on_panel=op.command != Command.TERMINATE,
             updated_at=now,
+            **changes,
         )
     elif op.command == Command.CHANGE_PASSWORD:
         service = op.service

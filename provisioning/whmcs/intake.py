@@ -62,7 +62,7 @@ def _accept(req: WebhookRequest) -> tuple[Operation, bool]:
                 server=server,
                 service=service,
                 secret=(req.service.password or "")
-                if req.command == Operation.Command.CHANGE_PASSWORD
+                if req.command in (Operation.Command.CREATE, Operation.Command.CHANGE_PASSWORD)
                 else "",
                 source=Operation.Source.WEBHOOK,
                 requested_by=f"webhook {req.event_id}",

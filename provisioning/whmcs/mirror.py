@@ -1,7 +1,8 @@
 """Keeping the WHMCS mirror (Server, Product, Client, Service) up to date from webhooks.
 
 Absent parameters keep what the bridge stores; a service already on the panel keeps its
-domain and password (the panel's truth) until an operation changes them.
+domain and password (the panel's truth) until an operation changes them, and a password
+in a webhook is kept only as `_password_kept` says.
 
 New clients and products are inserted without a savepoint: when a concurrent webhook
 inserted the same one first, the IntegrityError fails the whole webhook transaction,
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from ..models import Client, Product, Server, Service
+from ..models import Client, Operation, Product, Server, Service
+from ..panels.access import server_hold_lift
 from .webhook_params import ValidationProblem, WebhookRequest
 
 
@@ -139,7 +141,12 @@ def server_upsert(params, server: Server | None) -> Server:
         except IntegrityError:
             # Concurrent first webhooks for a new server: another one created it just now.
             server = Server.objects.get(whmcs_id=params.whmcs_id)
-    _save_changed(server, _set_present(server, values))
+    changed = _set_present(server, values)
+    _save_changed(server, changed)
+    if {"reseller_username", "reseller_password"} & set(changed):
+        # New credentials from WHMCS: a queue held for a refused login may try them.
+        server_hold_lift(server.pk)
+        server.login_refused = ""
     return server
 
 
@@ -166,7 +173,17 @@ def _client_upsert(params, client: Client | None) -> Client:
     return client
 
 
-def service_upsert(params, server: Server, found: MirrorFound) -> Service:
+def _password_kept(service: Service | None, command: str) -> bool:
+    """Whether the webhook's password becomes the service's: a new create's, or WHMCS's
+    current one when the bridge holds none (a service that predates the bridge). Never a
+    ChangePassword's (its operation applies it once the panel took it), never one that
+    would change what an operation in flight sends or checks (each keeps its own)."""
+    if service is None or not service.password:
+        return True
+    return command == Operation.Command.CREATE and not service.on_panel
+
+
+def service_upsert(params, server: Server, found: MirrorFound, command: str) -> Service:
     service = found.service
     client = _client_upsert(params, found.client) if params.client_id else service.client
     product = _product_upsert(params, found.product) if params.product_id else service.product
@@ -174,9 +191,9 @@ def service_upsert(params, server: Server, found: MirrorFound) -> Service:
     values = {"username": params.username}
     if service is None or not service.on_panel:
         relations["server"] = server
-        values.update(
-            domain=params.domain, domain_ascii=params.domain_ascii, password=params.password
-        )
+        values.update(domain=params.domain, domain_ascii=params.domain_ascii)
+    if _password_kept(service, command):
+        values["password"] = params.password
     if service is None:
         service = Service(whmcs_id=params.whmcs_id, **relations)
         _set_present(service, values)
@@ -193,7 +210,7 @@ def service_upsert(params, server: Server, found: MirrorFound) -> Service:
 def mirror_upsert(req: WebhookRequest, found: MirrorFound) -> tuple[Server, Service | None]:
     """Insert or update the request's rows; `found` is what mirror_check looked up."""
     server = server_upsert(req.server, found.server)
-    service = service_upsert(req.service, server, found) if req.service else None
+    service = service_upsert(req.service, server, found, req.command) if req.service else None
     return server, service
 
 

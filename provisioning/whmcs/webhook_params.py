@@ -292,8 +292,11 @@ def _service_params(reader: _ParamReader, command: str) -> ServiceParams:
         domain=domain,
         domain_ascii=domain_ascii,
         username=reader.text("username", max_length=255),
-        # Other commands carry the WHMCS password too; only these two may change ours.
-        password=password if command in _PASSWORD_COMMANDS else None,
+        # Other commands carry WHMCS's current password too: kept where the bridge holds
+        # none (the mirror decides), if the panel could hold it at all.
+        password=password
+        if command in _PASSWORD_COMMANDS or not password_problem(password or "")
+        else None,
         plan_name=plan,
         product_name=reader.text("productname", max_length=200),
         contact=contact,

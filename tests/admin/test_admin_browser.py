@@ -70,7 +70,7 @@ def test_the_suspend_action_reaches_the_panel_through_the_worker(live_server, wo
     page.reload()
     row = page.locator("#result_list tbody tr", has_text="shop.example")
     assert row.locator(".kz-badge").first.inner_text() == "Suspended"
-    assert panel.state.customer("shop.example")["status"] == "disabled"
+    assert panel.state.customer("shop.example")["settled_status"] == "disabled"
 
 
 def demo_data(panel) -> dict:

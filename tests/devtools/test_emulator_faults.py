@@ -70,7 +70,7 @@ def test_act_then_timeout_acts_and_holds_the_answer(panel):
             | CREATE,
             timeout=0.15,
         )
-    assert panel.state.customer("example.com").status == "ok"
+    assert panel.state.customer("example.com").settled_status == "ok"
 
 
 def test_act_then_timeout_can_drop_the_connection_after_acting(panel):

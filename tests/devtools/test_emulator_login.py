@@ -92,8 +92,10 @@ def test_an_interface_without_a_session_redirects_to_the_login(panel):
 def test_a_session_opens_only_its_own_interface(panel):
     with requests.Session() as session:
         login(panel, "reseller1", "reseller-secret-1", session)
-        page = session.get(f"{panel.url}/client/index.php", allow_redirects=False, timeout=5)
-    assert page.status_code == 302
+        own = session.get(f"{panel.url}/reseller/index.php", allow_redirects=False, timeout=5)
+        other = session.get(f"{panel.url}/client/index.php", allow_redirects=False, timeout=5)
+    assert own.status_code == 200 and "logged in as reseller1" in own.text
+    assert (other.status_code, other.headers["Location"]) == (302, "/index.php")
 
 
 def test_names_and_errors_are_html_escaped(panel):

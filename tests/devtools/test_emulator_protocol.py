@@ -280,7 +280,7 @@ def test_create_trims_every_field_and_lowercases_domain_and_login(panel):
         "Ada",
         "",
     )
-    assert (account.plan, account.status, account.disk_limit_mib) == ("Basic", "ok", 1000)
+    assert (account.plan, account.status, account.disk_limit_mib) == ("Basic", "toadd", 1000)
     assert account["reseller"] == "reseller1"
 
 
@@ -301,13 +301,15 @@ def test_suspend_and_unsuspend_are_idempotent(panel):
         ("unsuspend", "ok"),
     ]:
         assert answer(plugin_post(panel, action, domain=" EXAMPLE.com ")) == (200, "success")
-        assert panel.state.customer("example.com").status == status
+        assert panel.state.customer("example.com").settled_status == status
 
 
 @pytest.mark.parametrize("action", ["suspend", "unsuspend", "terminate"])
-def test_an_unknown_account_does_not_exist(panel, action):
+def test_an_unknown_account_does_not_exist_echoed_as_sent(panel, action):
     response = plugin_post(panel, action, domain=" XN--BCHER-KVA.Example ")
-    assert response.text == "KaziWhmcs: The 'bücher.example' customer account doesn't exists"
+    assert response.text == (
+        "KaziWhmcs: The 'XN--BCHER-KVA.Example' customer account doesn't exists"
+    ), "trimmed, neither lowercased nor converted"
 
 
 @pytest.mark.parametrize("action", ["suspend", "unsuspend", "terminate"])
@@ -319,7 +321,7 @@ def test_the_panel_does_not_check_who_owns_a_suspended_domain(panel):
     panel.state.seed_reseller("reseller2", "reseller-secret-2")
     panel.state.seed_customer("theirs.example", reseller="reseller2")
     assert plugin_post(panel, "suspend", domain="theirs.example").text == "success"
-    assert panel.state.customer("theirs.example").status == "disabled"
+    assert panel.state.customer("theirs.example").settled_status == "disabled"
     assert plugin_post(panel, "terminate", domain="theirs.example").text == "success"
     assert panel.state.customer("theirs.example").status == "todelete"
 
@@ -344,7 +346,7 @@ def test_changepw_checks_the_password_first_then_the_account(panel):
     bad = plugin_post(panel, "changepw", admin_name="nope.example", admin_pass="x")
     assert bad.text == "KaziWhmcs: 'x' is not a valid password"
     theirs = plugin_post(panel, "changepw", admin_name="Theirs.example", admin_pass="N3w-pass")
-    assert theirs.text == "KaziWhmcs: The 'theirs.example' customer account doesn't exists"
+    assert theirs.text == "KaziWhmcs: The 'Theirs.example' customer account doesn't exists"
     assert panel.state.customer("theirs.example").password == "customer-pass-1"
 
 

@@ -7,9 +7,14 @@ from django.core import mail
 from provisioning.models import Incident
 from provisioning.monitoring.alerts import alerts_deliver
 from provisioning.operations.reconcile import reconcile_run
-from tests.factories import ServiceFactory
+from tests.factories import ServiceFactory, bridge_account
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _a_bridge_account(server, panel):
+    bridge_account(server, panel)  # what the reseller's list is checked against
 
 
 def test_drift_opens_one_incident_per_server_until_a_run_finds_none(server, panel, alerting):

@@ -50,7 +50,7 @@ def test_the_account_lifecycle_reaches_the_panel(live_server, worker, panel):
     )
     assert (created["state"], created["result"]) == ("succeeded", "success")
     account = panel.state.customer("lifecycle.example.com")
-    assert account["status"] == "ok"
+    assert account["settled_status"] == "ok"
     assert account["password"] == "Str0ng-pass-42"
     assert account["reseller"] == "reseller1"
     assert Service.objects.get(whmcs_id=42).status == "active"
@@ -59,13 +59,13 @@ def test_the_account_lifecycle_reaches_the_panel(live_server, worker, panel):
         live_server, send(live_server, command_body("SuspendAccount", panel, **params)), worker
     )
     assert suspended["result"] == "success"
-    assert panel.state.customer("lifecycle.example.com")["status"] == "disabled"
+    assert panel.state.customer("lifecycle.example.com")["settled_status"] == "disabled"
     assert Service.objects.get(whmcs_id=42).status == "suspended"
 
     finished(
         live_server, send(live_server, command_body("UnsuspendAccount", panel, **params)), worker
     )
-    assert panel.state.customer("lifecycle.example.com")["status"] == "ok"
+    assert panel.state.customer("lifecycle.example.com")["settled_status"] == "ok"
     assert Service.objects.get(whmcs_id=42).status == "active"
 
     changed = send(

@@ -60,7 +60,7 @@ def test_a_create_for_another_server_supersedes_the_retrying_one_and_runs_there(
     assert operation_run(new.pk) == "succeeded"
     service = Service.objects.get()
     assert (service.server.whmcs_id, service.status, service.on_panel) == (2, "active", True)
-    assert panel.state.customer(DOMAIN)["status"] == "ok"
+    assert panel.state.customer(DOMAIN)["settled_status"] == "ok"
     assert accounts_left_behind() == [], "the old server never got the account"
     assert [row.label for row in left_section_rows()] == []
 

@@ -61,17 +61,6 @@ def test_a_password_the_panel_echoes_is_masked(service, panel):
     assert "abc12" not in op.attempt_set.get().answer
 
 
-def test_bad_reseller_credentials_are_permanent(service, panel):
-    service.server.reseller_password = "wrong"
-    service.server.save()
-    op = queued("SuspendAccount", service, source="admin")
-    Service.objects.filter(pk=service.pk).update(on_panel=True)
-    assert operation_run(op.pk) == "failed"
-    op.refresh_from_db()
-    assert op.result == "KaziWhmcs: Bad password."
-    assert len(panel.state.requests_for("suspend")) == 1, "never retried blindly"
-
-
 @override_settings(OPERATION_MAX_ATTEMPTS=3)
 def test_it_fails_after_the_last_attempt(service, panel):
     panel.state.add_fault("garbage")

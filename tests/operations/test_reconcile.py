@@ -75,10 +75,11 @@ def test_fix_queues_the_corrective_operations_through_the_journal(drift, server,
     assert all(op.requested_by == "reconcile --fix" for op in queued.values())
     for op in queued.values():
         assert operation_run(op.pk) == "succeeded"
-    assert panel.state.customer("owed.example.com")["status"] == "disabled"
-    assert panel.state.customer("stuck.example.com")["status"] == "ok"
+    assert panel.state.customer("owed.example.com")["settled_status"] == "disabled"
+    assert panel.state.customer("stuck.example.com")["settled_status"] == "ok"
     assert panel.state.customer("stray.example.com") is not None, "never deleted"
 
+    panel.state.daemon_catch_up()  # the next run, once the panel's daemon has acted
     again = reconcile_run()
     assert again.report["totals"]["mismatches"] == 0
 

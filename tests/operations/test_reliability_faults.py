@@ -48,7 +48,7 @@ def test_a_panel_down_for_an_hour_is_waited_for_with_growing_delays(service, pan
     op.refresh_from_db()
     assert (op.state, op.attempts, op.outcome_unknown) == ("succeeded", 7, False)
     assert len(panel.state.requests_for("create")) == 1
-    assert panel.state.customer("shop.example.com")["status"] == "ok"
+    assert panel.state.customer("shop.example.com")["settled_status"] == "ok"
 
 
 @override_settings(PANEL_READ_TIMEOUT=0.3)
@@ -62,7 +62,7 @@ def test_an_answer_slower_than_the_read_timeout_is_retried_and_applied_once(serv
         op.refresh_from_db()
         assert op.outcome_unknown and "did not answer within 0.3 s" in op.result
         assert step_at_next_attempt(op, traveller) == "succeeded"
-    assert panel.state.customer("shop.example.com")["status"] == "disabled"
+    assert panel.state.customer("shop.example.com")["settled_status"] == "disabled"
     assert Service.objects.get().status == "suspended"
 
 
@@ -88,7 +88,9 @@ def test_a_broken_answer_before_acting_is_retried_and_creates_once(service, pane
     assert [e["status"] for e in panel.state.requests_for("create")][-1] == 200
 
 
-def test_an_act_then_drop_on_suspend_is_checked_and_not_doubled(service, panel):
+def test_an_act_then_drop_on_suspend_is_sent_again_as_the_same_operation(service, panel):
+    # Suspend is idempotent on the panel, and a customer login cannot tell a suspended
+    # account from one still being set up: after a lost answer it is simply sent again.
     Service.objects.filter(pk=service.pk).update(status="active", on_panel=True)
     panel.state.seed_customer("shop.example.com", reseller="reseller1")
     panel.state.add_fault("act_then_timeout", action="suspend", count=1, drop=True)
@@ -97,6 +99,11 @@ def test_an_act_then_drop_on_suspend_is_checked_and_not_doubled(service, panel):
         assert operation_run(op.pk) == "retrying"
         op.refresh_from_db()
         assert op.outcome_unknown
+        assert panel.state.customer("shop.example.com")["status"] == "todisable", "it acted"
         assert step_at_next_attempt(op, traveller) == "succeeded"
-    assert panel.state.customer("shop.example.com")["status"] == "disabled"
-    assert Operation.objects.get().attempts == 2
+        assert panel.state.customer("shop.example.com")["settled_status"] == "disabled"
+    assert [e["answer"] for e in panel.state.requests_for("suspend")] == ["success"] * 2
+    only = Operation.objects.get()
+    outcomes = list(only.attempt_set.values_list("outcome", flat=True))
+    assert outcomes == ["unknown", "succeeded"], "one operation, its lost attempt journaled"
+    assert Service.objects.get(pk=service.pk).status == "suspended"

@@ -21,7 +21,7 @@ def accounts(server, panel):
     panel.state.seed_reseller("reseller2", "reseller-secret-2")
     panel.state.seed_plan("reseller2", "Basic")
     panel.state.seed_customer("theirs.example", reseller="reseller2")
-    both = ServiceFactory(server=server, domain="both.example", status="active")
+    both = ServiceFactory(server=server, domain="both.example", status="active", on_panel=True)
     bridge = ServiceFactory(server=server, domain="bridge.example", status="active")
     ServiceFactory(server=server, domain="gone.example", status="terminated")
     return both, bridge

@@ -71,10 +71,10 @@ def test_an_idn_is_sent_in_ascii_and_echoed_in_unicode(target, panel):
 def test_suspend_unsuspend_terminate_and_changepw(target, panel):
     panel_client.create(target, account())
     panel_client.suspend(target, "shop.example.com")
-    assert panel.state.customer("shop.example.com")["status"] == "disabled"
+    assert panel.state.customer("shop.example.com")["settled_status"] == "disabled"
     panel_client.suspend(target, "shop.example.com")  # idempotent on the panel
     panel_client.unsuspend(target, "shop.example.com")
-    assert panel.state.customer("shop.example.com")["status"] == "ok"
+    assert panel.state.customer("shop.example.com")["settled_status"] == "ok"
     panel_client.changepw(target, "shop.example.com", "Other-pass-2")
     assert panel.state.customer("shop.example.com")["password"] == "Other-pass-2"
     panel_client.terminate(target, "shop.example.com")

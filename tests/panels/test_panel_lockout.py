@@ -13,7 +13,7 @@ from django.utils import timezone
 from provisioning.models import Attempt, Operation, Server
 from provisioning.operations.reconcile import reconcile_run
 from provisioning.operations.worker import operation_run
-from provisioning.panels.access import panel_access, server_turn
+from provisioning.panels.access import panel_access, server_hold_lift, server_turn
 from provisioning.panels.imscp import client as panel_client
 from tests.factories import changed_password_services
 from tests.operation_requests import queued
@@ -67,8 +67,10 @@ def test_a_typo_in_the_reseller_password_is_cleared_by_the_next_good_call(servic
     assert server.login_debt.startswith("iMSCP_Session=")
     assert panel.state.login_records["127.0.0.1"].count == 1
 
+    assert server.login_refused == "KaziWhmcs: Bad password."
     server.reseller_password = "reseller-secret-1"  # the admin corrects it
     server.save()
+    assert server_hold_lift(server.pk)  # what the server's form does with new credentials
     for service in services:  # another process: no cookie of its own
         assert operation_run(queued("SuspendAccount", service).pk) == "succeeded"
     server.refresh_from_db()
@@ -129,7 +131,7 @@ def test_a_block_is_waited_for_as_long_as_the_panel_names(services, server, pane
         assert (op.next_attempt_at - timezone.now()).total_seconds() == pytest.approx(1802)
         clock.shift(1802)
         assert operation_run(op.pk) == "succeeded"
-    assert panel.state.customer("a.example.com")["status"] == "disabled"
+    assert panel.state.customer("a.example.com")["settled_status"] == "disabled"
 
 
 def test_only_one_operation_probes_once_the_pause_is_over(services, server, panel):

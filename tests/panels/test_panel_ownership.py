@@ -7,7 +7,7 @@ from provisioning.admin.service_actions import services_ownership_confirm
 from provisioning.models import Operation, Service
 from provisioning.operations.accepting import operation_retry
 from provisioning.operations.worker import operation_run
-from tests.factories import ServiceFactory
+from tests.factories import ServiceFactory, bridge_account
 from tests.operation_requests import queued
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,8 @@ PASSWORD = "Service-pass-1"
 
 
 @pytest.fixture
-def service(server):
+def service(server, panel):
+    bridge_account(server, panel)  # a list to check: the reseller's can then be trusted
     return ServiceFactory(
         server=server,
         domain="taken.example.com",
@@ -50,12 +51,21 @@ def test_another_resellers_account_is_never_suspended_or_terminated(
     assert "so it belongs to someone else" in create.result or (
         "the service's password does not open it" in create.result
     )
-    for command in ("SuspendAccount", "TerminateAccount"):
-        op = queued(command, service)
-        assert operation_run(op.pk) == "failed"
-        op.refresh_from_db()
-        assert "was not sent to the panel" in op.result
-        assert "confirm its ownership" in op.result
+    suspend = queued("SuspendAccount", service)
+    assert operation_run(suspend.pk) == "failed"
+    suspend.refresh_from_db()
+    assert "was not sent to the panel" in suspend.result
+    assert "confirm its ownership" in suspend.result
+    terminate = queued("TerminateAccount", service)
+    if listing == "listed":
+        # Never created here, and a list that lacks none of the bridge's accounts lacks it.
+        assert operation_run(terminate.pk) == "succeeded"
+        terminate.refresh_from_db()
+        assert terminate.request["note"].startswith("nothing to terminate")
+    else:
+        assert operation_run(terminate.pk) == "failed"
+        terminate.refresh_from_db()
+        assert "was not sent to the panel" in terminate.result
     assert panel.state.customer("taken.example.com")["status"] == "ok", "untouched"
     assert panel.state.requests_for("suspend") == panel.state.requests_for("terminate") == []
     assert panel.state.login_records == {}, "the failed logins were cleared"
@@ -81,7 +91,7 @@ def test_its_own_account_is_adopted_on_create(service, panel, listing):
     assert op.request["note"].startswith("adopted: the account was already on the panel")
     service.refresh_from_db()
     assert (service.status, service.on_panel) == ("active", True)
-    assert len(panel.state.customers) == 1
+    assert panel.state.requests_for("create")[0]["answer"].endswith("is not allowed")
     assert panel.state.login_records == {}
 
 
@@ -113,7 +123,7 @@ def test_without_a_list_the_services_password_shows_ownership(service, panel):
     assert operation_run(op.pk) == "succeeded"
     op.refresh_from_db()
     assert op.request["note"].startswith("ownership verified by the service's password")
-    assert panel.state.customer("taken.example.com")["status"] == "disabled"
+    assert panel.state.customer("taken.example.com")["settled_status"] == "disabled"
 
 
 def test_a_list_that_lacks_the_bridges_accounts_proves_nothing(server, service, panel):
@@ -151,7 +161,7 @@ def test_an_admin_confirms_ownership_and_the_retry_acts(service, panel, admin_us
     )
     retry, _ = operation_retry(op, source="admin", requested_by="admin")
     assert operation_run(retry.pk) == "succeeded"
-    assert panel.state.customer("taken.example.com")["status"] == "disabled"
+    assert panel.state.customer("taken.example.com")["settled_status"] == "disabled"
 
 
 def test_the_admin_action_asks_before_confirming(admin_client, service):

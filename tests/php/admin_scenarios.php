@@ -35,6 +35,13 @@ function scenario_admin_area(): void
     check(strpos($down['kaziwhmcs bridge'] ?? '', 'not available') !== false && strpos($down['kaziwhmcs bridge'], 'Could not reach') !== false, 'the bridge down is a note, not an error page', $down);
     $refused = whmcs_single_sign_on('ServiceSingleSignOn', service_params(), 'client');
     check($refused['success'] === false && strpos($refused['errorMsg'] ?? '', 'Could not reach') === 0, 'single sign-on explains the bridge is down', $refused);
+
+    // A bridge that takes the connection and never answers: the tab still gives up in time.
+    config_write(['bridge_url' => env('KAZI_SILENT_URL')]);
+    $started = microtime(true);
+    $silent = kaziwhmcs_AdminServicesTabFields(service_params());
+    $report['silent_seconds'] = microtime(true) - $started;
+    check(strpos($silent['kaziwhmcs bridge'] ?? '', 'not available') !== false, 'a silent bridge is a note too', $silent);
 }
 
 function scenario_custom_button(): void

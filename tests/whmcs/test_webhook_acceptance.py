@@ -189,6 +189,15 @@ def test_the_status_endpoint_reports_the_operation(client):
     assert "updated_at" in data
 
 
-def test_only_a_password_change_keeps_the_new_password_on_its_operation(client):
+def test_a_create_and_a_password_change_keep_the_password_they_send_on_their_operation(client):
     post_webhook(client, command_body("CreateAccount"))
-    assert Operation.objects.get().secret == "", "the service holds the password, not the operation"
+    create = Operation.objects.get()
+    assert create.secret == "Str0ng-pass-42"
+    post_webhook(client, command_body("ChangePassword", password="N3w-pass-43"))
+    change = Operation.objects.exclude(pk=create.pk).get()
+    assert change.secret == "N3w-pass-43"
+    service = Service.objects.get()
+    assert service.password == "Str0ng-pass-42", "the create in flight keeps its password"
+    post_webhook(client, command_body("SuspendAccount", password="Other-pass-44"))
+    service.refresh_from_db()
+    assert service.password == "Str0ng-pass-42", "a suspend's password is WHMCS's, not new"

@@ -3,6 +3,8 @@ and the reseller's) through the bridge's one-time login, the custom button's ans
 Connection of a server not saved yet, Server Sync's account list, and a plan change
 answered with a clear error and journaled as owed (PHP against the live bridge)."""
 
+import socket
+
 import pytest
 import requests
 
@@ -17,11 +19,22 @@ def test_the_tab_and_single_sign_on_from_the_admin_and_the_client_side(
     php, tmp_path, live_server, worker, panel
 ):
     down = f"http://127.0.0.1:{free_port()}"
-    report = run_scenario(
-        php, tmp_path, "admin-area", panel, live_server.url, worker, KAZI_DOWN_URL=down
-    )
+    # Takes connections (the kernel's backlog) and never answers: only the tab's own
+    # 3 s limit ends the wait, where a refused port fails in milliseconds.
+    with socket.create_server(("127.0.0.1", 0), backlog=8) as silent:
+        report = run_scenario(
+            php,
+            tmp_path,
+            "admin-area",
+            panel,
+            live_server.url,
+            worker,
+            KAZI_DOWN_URL=down,
+            KAZI_SILENT_URL=f"http://127.0.0.1:{silent.getsockname()[1]}",
+        )
 
     assert report["down_seconds"] < 5
+    assert 2.5 < report["silent_seconds"] < 6, "the tab gives up after its 3 s"
     assert report["bridge_page"].startswith(f"{live_server.url}/admin/provisioning/service/")
     for side in ("admin_login", "client_login"):
         page = requests.get(report[side], timeout=10)

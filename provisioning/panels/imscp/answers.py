@@ -48,6 +48,21 @@ def locked_out_check(page: str) -> None:
         raise PanelLockedOut(REFUSAL_PREFIX + locked[0], seconds=minutes * 60 + seconds)
 
 
+def login_passed(action: str, status: int, body: str) -> bool:
+    """Whether the answer shows that the reseller's login worked (call it once the login's
+    own refusals are ruled out): the plugin's success, refusals and lists come after the
+    login, and so does `Bad request` to a request with every login field."""
+    text = body.strip()
+    if status == 200:
+        return (
+            text == SUCCESS
+            or text.startswith(REFUSAL_PREFIX)
+            or text.startswith("a:")
+            or (action == "create" and not text)  # the create ran and lost its message
+        )
+    return status == 400 and text == "Bad request"
+
+
 def answer_check(action: str, status: int, body: str, *, login_only: bool = False) -> None:
     """Raise the matching PanelError unless the answer is exactly `success`.
 

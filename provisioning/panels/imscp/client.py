@@ -6,15 +6,17 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 
-from .answers import UsageEntry, answer_check, locked_out_check, usage_parse
+from .answers import UsageEntry, answer_check, locked_out_check, login_passed, usage_parse
 from .errors import PanelError, PanelLoginRefused, PanelTransientError
 
 logger = logging.getLogger(__name__)
@@ -25,6 +27,20 @@ logger = logging.getLogger(__name__)
 _session = requests.Session()
 _session.headers.update({"User-Agent": "kaziwhmcs-bridge", "Accept-Encoding": "gzip, deflate"})
 _session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+
+
+class SessionLedger(Protocol):
+    """Where the panel session to call in is kept, shared by every worker: read before each
+    call (another worker may have recorded a failed login since), told of each call that
+    got past the panel's login."""
+
+    def current(self) -> str: ...
+
+    def customer_turn(self) -> AbstractContextManager: ...
+
+    def owed(self, session: str, sent_at: float) -> None: ...
+
+    def got_in(self, session: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -40,9 +56,13 @@ class PanelTarget:
     # A panel session (`name=value`) to make the calls in: one whose failed login the
     # panel still counts against the bridge's address, cleared by a good login in it.
     session: str = field(default="", repr=False)
+    # When set, it names the session instead of `session`, before every call.
+    ledger: SessionLedger | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def for_server(cls, server, session: str = "") -> "PanelTarget":
+    def for_server(
+        cls, server, session: str = "", ledger: SessionLedger | None = None
+    ) -> "PanelTarget":
         return cls(
             base_url=panel_base_url(server),
             endpoint_path=server.endpoint_path or "/kaziwhmcs",
@@ -51,7 +71,22 @@ class PanelTarget:
             verify=_verify_option(server),
             server_id=server.pk,
             session=session,
+            ledger=ledger,
         )
+
+    def session_now(self) -> str:
+        return self.ledger.current() if self.ledger is not None else self.session
+
+    def customer_turn(self) -> AbstractContextManager:
+        return self.ledger.customer_turn() if self.ledger is not None else nullcontext()
+
+    def session_owed(self, session: str, sent_at: float) -> None:
+        if self.ledger is not None:
+            self.ledger.owed(session, sent_at)
+
+    def session_got_in(self, session: str) -> None:
+        if self.ledger is not None:
+            self.ledger.got_in(session)
 
 
 # Told about every HTTP call to a panel: (target, action, seconds, error or None). The app
@@ -123,7 +158,13 @@ def _verify_option(server) -> bool | str:
 
 
 @_observed()
-def _post(target: PanelTarget, action: str, fields: dict[str, str]) -> requests.Response:
+def _post(
+    target: PanelTarget, action: str, fields: dict[str, str], session: str | None = None
+) -> requests.Response:
+    """One call, made in `session` (None: the one the target names now)."""
+    if session is None:
+        session = target.session_now()
+    sent_at = time.time()
     data = {
         "reseller_name": target.reseller_name,
         "reseller_pass": target.reseller_pass,
@@ -134,7 +175,7 @@ def _post(target: PanelTarget, action: str, fields: dict[str, str]) -> requests.
         response = _session.post(
             target.base_url + target.endpoint_path,
             data=data,
-            headers={"Cookie": target.session} if target.session else None,
+            headers={"Cookie": session} if session else None,
             timeout=(settings.PANEL_CONNECT_TIMEOUT, settings.PANEL_READ_TIMEOUT),
             verify=target.verify,
             allow_redirects=False,
@@ -169,8 +210,10 @@ def _post(target: PanelTarget, action: str, fields: dict[str, str]) -> requests.
     try:
         answer_check("login", response.status_code, response.text, login_only=True)
     except PanelLoginRefused as exc:
-        exc.session = target.session or _session_of(response)
+        exc.session, exc.sent_at = session or _session_of(response), sent_at
         raise
+    if login_passed(action, response.status_code, response.text):
+        target.session_got_in(session)
     return response
 
 
@@ -239,10 +282,10 @@ def usageupdate(target: PanelTarget) -> list[UsageEntry]:
     return usage_parse(*usage_answer(target))
 
 
-def connection_test(target: PanelTarget) -> None:
+def connection_test(target: PanelTarget, session: str | None = None) -> None:
     """Log in as the reseller without acting: an unknown action after a good login is
     answered `Bad request` (400); a bad login gets the panel's refusal text."""
-    response = _post(target, "connectiontest", {})
+    response = _post(target, "connectiontest", {}, session)
     if response.status_code == 400 and response.text.strip() == "Bad request":
         return
     answer_check("connectiontest", response.status_code, response.text)
@@ -267,33 +310,43 @@ def customer_login_check(target: PanelTarget, login: str, password: str) -> str:
     (PanelError.session) so that the bridge's next call clears it."""
     if not password:
         raise ValueError("a customer login needs the account's password")
-    try:
-        response = _session.post(
-            target.base_url + "/",
-            data={"uname": login, "upass": password, "action": "login"},
-            headers={"Cookie": target.session} if target.session else None,
-            timeout=(settings.PANEL_CONNECT_TIMEOUT, settings.PANEL_READ_TIMEOUT),
-            verify=target.verify,
-            allow_redirects=False,
-        )
-    except requests.RequestException as exc:
-        raise PanelTransientError(
-            f"Panel login check failed: {_reason(exc)}", unreachable=True
-        ) from None
-    if response.status_code in (301, 302, 303):
-        location = response.headers.get("Location", "")
-        if "/client/" in location:
-            return LoginResult.OK
-        result = LoginResult.UNUSABLE
-    elif response.status_code == 200:
-        locked_out_check(response.text)
-        result = LoginResult.REFUSED
-    else:
-        raise PanelTransientError(f"Panel login check: unexpected HTTP {response.status_code}")
-    session = target.session or _session_of(response)
-    try:
-        connection_test(replace(target, session=session))
-    except PanelError as exc:
-        exc.session = session
-        raise
-    return result
+    # One customer login at a time per server: two failures in flight at once would
+    # leave a count whose session the bridge cannot know.
+    with target.customer_turn():
+        session, sent_at = target.session_now(), time.time()
+        try:
+            response = _session.post(
+                target.base_url + "/",
+                data={"uname": login, "upass": password, "action": "login"},
+                headers={"Cookie": session} if session else None,
+                timeout=(settings.PANEL_CONNECT_TIMEOUT, settings.PANEL_READ_TIMEOUT),
+                verify=target.verify,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise PanelTransientError(
+                f"Panel login check failed: {_reason(exc)}", unreachable=True
+            ) from None
+        if response.status_code in (301, 302, 303):
+            location = response.headers.get("Location", "")
+            if "/client/" in location:
+                return LoginResult.OK
+            result = LoginResult.UNUSABLE
+        elif response.status_code == 200:
+            locked_out_check(response.text)
+            result = LoginResult.REFUSED
+        else:
+            raise PanelTransientError(f"Panel login check: unexpected HTTP {response.status_code}")
+        session = session or _session_of(response)
+        if result == LoginResult.REFUSED:
+            # Recorded before the clearing call: a worker killed in between leaves the debt
+            # for the next call to pay, never a count nobody clears.
+            target.session_owed(session, sent_at)
+        try:
+            connection_test(target, session)
+        except PanelError as exc:
+            exc.session = session
+            if result == LoginResult.REFUSED:
+                exc.sent_at = sent_at
+            raise
+        return result

@@ -6,6 +6,8 @@ class PanelError(Exception):
     # successful login has cleared yet: the panel counts it against the bridge's address
     # until the bridge logs in again in that session. Empty when there is none.
     session: str = ""
+    # When the failed login was sent (time.time()): the panel's count is the first one's.
+    sent_at: float = 0.0
 
     def __init__(self, message: str):
         super().__init__(message)
