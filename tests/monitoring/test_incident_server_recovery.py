@@ -12,7 +12,7 @@ from provisioning.models import Incident
 from provisioning.operations.reconcile import reconcile_run
 from provisioning.operations.worker import operation_run
 from provisioning.tasks import monitoring_sweep
-from tests.factories import ServiceFactory
+from tests.factories import ServiceFactory, bridge_account
 from tests.operation_requests import queued
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,8 @@ def test_a_successful_usage_import_counts(incident, server):
     assert resolution.startswith(f"the panel answered UsageUpdate (operation #{op.pk})")
 
 
-def test_a_reconciliation_that_compared_the_server_counts(incident, server):
+def test_a_reconciliation_that_compared_the_server_counts(incident, server, panel):
+    bridge_account(server, panel)  # what the reseller's list is checked against
     recovered = timezone.now() + timedelta(minutes=2)
     with time_machine.travel(recovered, tick=False):
         report = reconcile_run(requested_by="test")
