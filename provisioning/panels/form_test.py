@@ -5,7 +5,7 @@ stored. A failed login is cleared as for every other call: its panel session goe
 saved server of the same panel (whose next call clears it), else it is kept for the next
 test of that panel (PanelFormDebt), which is made in it."""
 
-from dataclasses import replace
+from copy import copy
 from datetime import timedelta
 
 from django.utils import timezone
@@ -30,15 +30,17 @@ def form_connection_test(form: Server) -> str:
     panel_url = panel.panel_base_url(form)
     saved = _saved_server(panel_url)
     if saved is not None:
+        # The saved server's session and slots with the form's credentials: their refusal
+        # holds nothing of the saved server's queue, their success lifts no hold of it.
+        trial = copy(saved)
+        trial.reseller_username, trial.reseller_password = (
+            form.reseller_username,
+            form.reseller_password,
+        )
+        trial.login_refused = ""
         try:
-            with panel_access(saved) as target:
-                panel.connection_test(
-                    replace(
-                        target,
-                        reseller_name=form.reseller_username,
-                        reseller_pass=form.reseller_password,
-                    )
-                )
+            with panel_access(trial) as target:
+                panel.connection_test(target)
         except PanelError as exc:
             return exc.message
         return "success"

@@ -2,6 +2,8 @@
 the same password (the panel would block the address) until the password changes in the
 bridge or a Test Connection gets in."""
 
+from datetime import timedelta
+
 import pytest
 import time_machine
 from django.test import override_settings
@@ -15,6 +17,7 @@ from provisioning.operations.worker import operation_run
 from provisioning.panels.access import HOLD_RECHECK, panel_access
 from provisioning.panels.imscp import client as panel_client
 from provisioning.panels.imscp.errors import PanelLoginRefused
+from provisioning.tasks import monitoring_sweep
 from tests.factories import RESELLER_PASSWORD, ServiceFactory
 from tests.operation_requests import queued
 from tests.webhook_client import command_body, post_webhook
@@ -89,6 +92,10 @@ def test_new_credentials_from_whmcs_release_the_queue(services, server, panel, c
     assert (server.login_refused, server.reseller_password) == ("", RESELLER_PASSWORD)
     assert [operation_run(op.pk) for op in ops] == ["succeeded"] * 3
     assert {panel.state.customer(s.domain)["settled_status"] for s in services} == {"disabled"}
+    incident = Incident.objects.get(resolved_at=None)
+    assert incident.recovered_at is not None, "the panel accepts the reseller again"
+    with time_machine.travel(incident.recovered_at + timedelta(minutes=31)):
+        monitoring_sweep()  # resolved once the quiet period has passed
     assert not Incident.objects.filter(resolved_at=None).exists()
 
 

@@ -66,7 +66,7 @@ def test_a_stale_suspend_after_a_payment_is_resolved_never_replayed(
     run_scenario(php, tmp_path, "cron-stale-suspend", panel, live_server.url, worker)
 
     assert [r["action"] for r in panel.state.requests] == ["create", "suspend", "unsuspend"]
-    assert panel.state.snapshot()["customers"][0]["status"] == "ok"
+    assert panel.state.snapshot()["customers"][0]["settled_status"] == "ok"
     suspend = Operation.objects.get(command="SuspendAccount")
     assert list(suspend.whmcs_notices.values_list("kind", flat=True)) == ["superseded"]
 

@@ -4,6 +4,7 @@ route below bridge_url, which is what the bridge sees below its root, so every r
 passes; a request signed with the prefix in its route does not."""
 
 import http.client
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -87,7 +88,17 @@ def test_the_admin_areas_reads_and_one_time_logins_pass_behind_a_path_prefix(
     php, tmp_path, proxied_bridge, worker, panel
 ):
     down = f"http://127.0.0.1:{free_port()}"
-    run_scenario(php, tmp_path, "admin-area", panel, proxied_bridge, worker, KAZI_DOWN_URL=down)
+    with socket.create_server(("127.0.0.1", 0), backlog=8) as silent:
+        run_scenario(
+            php,
+            tmp_path,
+            "admin-area",
+            panel,
+            proxied_bridge,
+            worker,
+            KAZI_DOWN_URL=down,
+            KAZI_SILENT_URL=f"http://127.0.0.1:{silent.getsockname()[1]}",
+        )
     # The client's login button, the link the scenario reads, the reseller's sign-on.
     assert PanelLoginTicket.objects.count() == 3
     route = "/webhooks/whmcs/services/42/"
