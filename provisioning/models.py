@@ -289,34 +289,6 @@ class Operation(models.Model):
         return self.state not in self.UNFINISHED
 
 
-class PanelLoginTicket(models.Model):
-    """A one-time panel login WHMCS asked for: redeemed once, before it expires."""
-
-    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token.")
-    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="+")
-    service = models.ForeignKey(
-        Service, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    requested_by = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"panel login ticket {self.pk}"
-
-
-class SpentSignature(models.Model):
-    """A signed one-time request the bridge accepted (a panel login...), kept until its
-    timestamp is stale so the same signature is refused a second time."""
-
-    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the signature.")
-    stale_at = models.DateTimeField(db_index=True)
-
-    def __str__(self) -> str:
-        return f"spent signature {self.pk}"
-
-
 class Attempt(models.Model):
     """One call to the panel on behalf of an operation."""
 
@@ -406,7 +378,12 @@ from .monitoring_models import (  # noqa: E402,F401
     PanelLatencyTotal,
     WorkerHeartbeat,
 )
-from .whmcs_models import PanelFormDebt, WhmcsNotice  # noqa: E402,F401
+from .whmcs_models import (  # noqa: E402,F401
+    PanelFormDebt,
+    PanelLoginTicket,
+    SpentSignature,
+    WhmcsNotice,
+)
 
 
 class PanelSlot(models.Model):

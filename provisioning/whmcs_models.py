@@ -1,6 +1,7 @@
-"""What the bridge keeps for the WHMCS side beyond the journal: what its Module Queue hook
-told WHMCS about each operation, and the panel session of a failed Test Connection of a
-server WHMCS has not saved yet. Imported by `models.py`."""
+"""What the bridge keeps for the WHMCS side beyond the journal: one-time panel-login
+tickets, the signatures of one-time requests it accepted, what its Module Queue hook told
+WHMCS about each operation, and the panel session of a failed Test Connection of a server
+WHMCS has not saved yet. Imported by `models.py`."""
 
 from django.db import models
 
@@ -41,3 +42,31 @@ class PanelFormDebt(models.Model):
 
     def __str__(self) -> str:
         return self.panel_url
+
+
+class PanelLoginTicket(models.Model):
+    """A one-time panel login WHMCS asked for: redeemed once, before it expires."""
+
+    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token.")
+    server = models.ForeignKey("provisioning.Server", on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(
+        "provisioning.Service", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    requested_by = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"panel login ticket {self.pk}"
+
+
+class SpentSignature(models.Model):
+    """A signed one-time request the bridge accepted (a panel login...), kept until its
+    timestamp is stale so the same signature is refused a second time."""
+
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the signature.")
+    stale_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"spent signature {self.pk}"
