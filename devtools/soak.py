@@ -290,7 +290,7 @@ def _count(result: SoakResult, emulator: Emulator) -> None:
             result.repeated += extra
     for service in Service.objects.all():
         account = emulator.state.customer(service.domain_ascii)
-        panel = PANEL_STATUS[account["status"] if account else None]
+        panel = PANEL_STATUS[account["settled_status"] if account else None]
         if panel != service.status:
             result.mismatches += 1
             result.details.append(f"{service.domain}: bridge {service.status}, panel {panel}")

@@ -76,7 +76,12 @@ def server_released_enqueue(
         server_id=server_id,
         state__in=(Operation.State.QUEUED, Operation.State.RETRYING),
     ).exclude(earlier_unfinished())
-    ids = list(waiting.values_list("id", flat=True))
+    # The sender holds the server's row; a worker claiming one of these holds the
+    # operation's row and then asks for the server's: skip what is locked (it is being
+    # run) rather than wait for it (a deadlock on PostgreSQL).
+    ids = list(
+        waiting.select_for_update(skip_locked=True).order_by("id").values_list("id", flat=True)
+    )
     Operation.objects.filter(pk__in=ids).update(next_attempt_at=now, awaits_slot=False)
     for operation_id in ids:
         operation_enqueue_on_commit(operation_id)
