@@ -137,8 +137,25 @@ def _defer(op: Operation, resume_at: datetime) -> None:
     if not op.result:
         reason = server_hold_text(op.server) or op.server.pause_reason
         changes["result"] = f"Waiting for the panel: {reason}"
-    # updated_at stays: the sweep sends a task again once the new time has come.
-    Operation.objects.filter(pk=op.pk, state=op.state, attempts=op.attempts).update(**changes)
+    with transaction.atomic():
+        if op.server.login_refused and not _still_held(op.server_id):
+            operation_enqueue_on_commit(op.pk)  # the hold ended since the server was read
+            return
+        # updated_at stays: the sweep sends a task again once the new time has come.
+        Operation.objects.filter(pk=op.pk, state=op.state, attempts=op.attempts).update(**changes)
+
+
+def _still_held(server_id: int) -> bool:
+    """Whether the server's queue is held, read under its row's lock: the hold's end
+    (`handoffs.server_released`) takes that lock too, so an operation deferred here is
+    either seen and released by it, or not deferred."""
+    refused = (
+        Server.objects.select_for_update()
+        .filter(pk=server_id)
+        .values_list("login_refused", flat=True)
+        .first()
+    )
+    return bool(refused)
 
 
 def _secrets_of(op: Operation) -> list[str]:
@@ -287,13 +304,13 @@ def _finish_transient(op: Operation, error: PanelError, started: datetime, slot:
     op.result = text = redact_text(error.message, _secrets_of(op))
     if locked_out:
         next_attempt_at = op.server.paused_until
-    elif held:
-        # Not held after all when the credentials changed since the call read them.
-        held = Server.objects.filter(pk=op.server_id).exclude(login_refused="").exists()
-        next_attempt_at = timezone.now() + (HOLD_RECHECK if held else timedelta(0))
     else:
         next_attempt_at = timezone.now() + retry_delay(op.attempts)
     with _finishing(op, slot) as server_id:
+        if held:
+            # Not held after all when the credentials changed since the call read them.
+            held = _still_held(op.server_id)
+            next_attempt_at = timezone.now() + (HOLD_RECHECK if held else timedelta(0))
         ended = _left_behind(op, server_id)
         changes = {
             "state": State.RETRYING,
