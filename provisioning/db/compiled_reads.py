@@ -2,20 +2,22 @@
 
 Django compiles a queryset every time it runs: about 1 ms for a read with joins and a
 subquery, which was a worker's largest cost per operation after the panel call (the
-pipeline and round-trip benchmarks; README "Speed-ups kept, and why"). A `CompiledRead`
+pipeline and round-trip benchmarks), and half of a webhook's write transaction, which
+holds SQLite's single write lock (README "Speed-ups kept, and why"). A `CompiledRead`
 keeps the first compilation (select_related and annotations included) and builds the
 instance from each row the way the queryset's own iterator does, the fields' converters
-included."""
+included; `CompiledReads` takes several in one call."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cached_property
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
-# Stands for the looked-up value while the SQL is compiled.
-_LOOKUP_MARK = -7_301_989_417
+# Stands for the looked-up value while the SQL is compiled: within every integer field's
+# range (Django compiles a value out of a field's range to an empty result, no SQL).
+_LOOKUP_MARK = 2_146_959_371
 
 
 class CompiledRead:
@@ -56,3 +58,17 @@ class CompiledRead:
         for name, position in compiler.annotation_col_map.items():
             setattr(obj, name, row[position])
         return obj
+
+
+class CompiledReads:
+    """Several compiled reads, taken in one call in the order they were given."""
+
+    def __init__(self, **reads: CompiledRead):
+        self.reads = reads
+
+    def get(self, **values) -> Mapping[str, Model | None]:
+        """Each read's row by its value (None: no value given, or no row)."""
+        return {
+            name: None if values.get(name) is None else read.get(values[name])
+            for name, read in self.reads.items()
+        }

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 
 from ..models import Client, Operation, Product, Server, Service
 from ..panels.access import server_hold_lift
+from .mirror_reads import MIRROR_ROWS
 from .webhook_params import ValidationProblem, WebhookRequest
 
 
@@ -30,38 +31,18 @@ class MirrorFound:
     product: Product | None = None
 
 
-def _by_whmcs_id(model, whmcs_id):
-    return model.objects.filter(whmcs_id=whmcs_id).first() if whmcs_id is not None else None
-
-
-def _named(service: Service | None, name: str, model, whmcs_id: int | None):
-    """The service's own client or product (read with it) when the request names it, else
-    the one it names."""
-    own = getattr(service, name) if service is not None else None
-    return own if own is not None and own.whmcs_id == whmcs_id else _by_whmcs_id(model, whmcs_id)
-
-
 def mirror_lookup(req: WebhookRequest) -> MirrorFound:
-    """The request's server, service, client and product, by their WHMCS ids.
-
-    A service found is locked (PostgreSQL) for the rest of the caller's transaction and
-    read first, the others after the lock: the operation request that follows relies on
-    a current, locked service. A new service is locked by its insert."""
+    """The request's server, service, client and product, by their WHMCS ids, in one
+    call (`mirror_reads`). A service found is locked (PostgreSQL) for the rest of the
+    caller's transaction; a new service is locked by its insert."""
     params = req.service
-    service = None
-    if params is not None:
-        service = (
-            Service.objects.select_for_update(of=("self",))
-            .select_related("server", "client", "product")
-            .filter(whmcs_id=params.whmcs_id)
-            .first()
-        )
-    server = _by_whmcs_id(Server, req.server.whmcs_id)
-    if params is None:
-        return MirrorFound(server)
-    client = _named(service, "client", Client, params.client_id)
-    product = _named(service, "product", Product, params.product_id)
-    return MirrorFound(server, service, client, product)
+    named = (
+        {"service": params.whmcs_id, "client": params.client_id, "product": params.product_id}
+        if params is not None
+        else {}
+    )
+    rows = MIRROR_ROWS.get(server=req.server.whmcs_id, **named)
+    return MirrorFound(**rows)
 
 
 def mirror_check(req: WebhookRequest) -> MirrorFound:
