@@ -71,6 +71,13 @@ class Server(models.Model):
     unreachable_in_row = models.PositiveIntegerField(
         default=0, editable=False, help_text="Calls in a row that could not reach the panel."
     )
+    login_accepted = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="A keyed digest of the reseller name and password the panel last let in: "
+        "until it lets the current ones in, one call at a time (panels/slots.py).",
+    )
     max_concurrency = models.PositiveSmallIntegerField(
         "calls in flight at most",
         null=True,
@@ -370,7 +377,8 @@ class ReconcileReport(models.Model):
         return f"reconciliation of {self.finished_at:%Y-%m-%d %H:%M}"
 
 
-# Incidents, alerts, panel timings and worker heartbeats live in their own module.
+# Incidents, alerts, panel timings and worker heartbeats live in their own module, as do
+# the panels' call slots and the WHMCS side's records.
 from .monitoring_models import (  # noqa: E402,F401
     Alert,
     Incident,
@@ -378,20 +386,10 @@ from .monitoring_models import (  # noqa: E402,F401
     PanelLatencyTotal,
     WorkerHeartbeat,
 )
+from .panel_models import PanelSlot  # noqa: E402,F401
 from .whmcs_models import (  # noqa: E402,F401
     PanelFormDebt,
     PanelLoginTicket,
     SpentSignature,
     WhmcsNotice,
 )
-
-
-class PanelSlot(models.Model):
-    """A lease on one of a server's call slots, held while a worker talks to the panel."""
-
-    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="slots")
-    holder = models.CharField(max_length=100)
-    expires_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.holder} on server {self.server_id}"

@@ -1,6 +1,7 @@
 import factory
 
 from provisioning.models import Client, Operation, Product, Server, Service
+from provisioning.panels.slots import credentials_digest
 
 # What tests/panel_fixtures.py seeds into the emulator.
 RESELLER = "reseller1"
@@ -17,6 +18,9 @@ class ServerFactory(factory.django.DjangoModelFactory):
     secure = False
     reseller_username = RESELLER
     reseller_password = RESELLER_PASSWORD
+    # Credentials the panel has let in already (a server on trial takes one call at a time:
+    # tests/panels/test_credentials_trial.py).
+    login_accepted = factory.LazyAttribute(credentials_digest)
 
 
 class ProductFactory(factory.django.DjangoModelFactory):

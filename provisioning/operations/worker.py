@@ -51,7 +51,7 @@ def _claim(op: Operation, now: datetime) -> PanelSlot | None:
     transaction; None when the server is full (whoever frees a slot brings the operation
     back) or another worker took the operation first."""
     with transaction.atomic():
-        slot = slot_take(op.server, f"operation #{op.pk}", now)
+        slot = slot_take(op.server, _slot_holder(op), now)
         if slot is None:
             Operation.objects.filter(pk=op.pk).update(awaits_slot=True)
             return None
@@ -59,6 +59,10 @@ def _claim(op: Operation, now: datetime) -> PanelSlot | None:
             return slot
         transaction.set_rollback(True)  # the slot goes back with the transaction
         return None
+
+
+def _slot_holder(op: Operation) -> str:
+    return f"operation #{op.pk}"
 
 
 def _claim_row(op: Operation, now: datetime) -> bool:
@@ -355,7 +359,9 @@ def operation_worker_lost(op: Operation, now: datetime) -> str | None:
         }
     else:
         changes = {"state": State.RETRYING, "next_attempt_at": now + retry_delay(op.attempts)}
-    with _finishing(op) as server_id:
+    # Its lease goes with it: a dead worker's slot would keep a customer login waiting.
+    lease = PanelSlot.objects.filter(server_id=op.server_id, holder=_slot_holder(op)).first()
+    with _finishing(op, lease) as server_id:
         changes = {"result": text, **changes, **_left_behind(op, server_id)}
         if not _transition(op, stale_before, outcome_unknown=True, updated_at=now, **changes):
             return None

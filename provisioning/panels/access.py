@@ -32,7 +32,7 @@ from ..handoffs import server_released
 from ..models import Server
 from .imscp.client import PanelTarget
 from .imscp.errors import PanelError, PanelLockedOut, PanelLoginRefused, PanelTransientError
-from .slots import panel_slot
+from .slots import credentials_digest, panel_slot
 
 # Past the time the panel names: its clock and ours may differ by a second.
 LOCK_MARGIN = timedelta(seconds=2)
@@ -96,7 +96,10 @@ class _ServerLedger:
     @contextmanager
     def customer_turn(self) -> Iterator[None]:
         """The server's one customer login at a time (a lease that outlives a dead worker
-        by no more than the two calls' timeouts)."""
+        by no more than the two calls' timeouts). No other call to the panel starts while
+        it is under way (`slots.slot_take`): one made in another session would count up
+        the failure the login may leave before the bridge knows its session (protocol,
+        "Brute-force protection")."""
         pk, lease = (
             self.server.pk,
             2 * (settings.PANEL_CONNECT_TIMEOUT + settings.PANEL_READ_TIMEOUT),
@@ -210,10 +213,14 @@ def _unreachable_record(server: Server, message: str) -> None:
 
 def _got_in(server: Server, session: str) -> None:
     """A call got past the panel's login: the debt it was made in is paid, a pause over,
-    a hold lifted (the reseller's password works)."""
+    a hold lifted, the credentials known good (the reseller's password works)."""
     if server.login_refused:
         server_hold_lift(server.pk)
         server.login_refused = ""
+    accepted = credentials_digest(server)
+    if server.login_accepted != accepted:
+        Server.objects.filter(pk=server.pk).update(login_accepted=accepted)
+        server.login_accepted = accepted
     if not session and server.paused_until is None and not server.unreachable_in_row:
         return
     with transaction.atomic():

@@ -2,7 +2,8 @@
 
 A real panel counts each login of the bridge's address (three at once can meet its
 brute-force wait) and creates accounts slowly. Each call sequence holds a lease row while
-it talks to the panel; `PANEL_MAX_CONCURRENCY` (or the server's own figure) caps them. A
+it talks to the panel; `PANEL_MAX_CONCURRENCY` (or the server's own figure) caps them, and
+one is the cap until the panel has let the server's current reseller credentials in. A
 lease outlives a dead worker by no more than the task timeout. An operation turned away
 by a full server is marked `awaits_slot`, and each freed slot hands itself on to the
 oldest one (`handoffs.slot_freed`: the operations queue it)."""
@@ -16,6 +17,7 @@ from functools import partial
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from ..handoffs import slot_freed
 from ..models import Operation, PanelSlot, Server
@@ -27,15 +29,31 @@ class PanelBusy(PanelTransientError):
     transient panel error: every caller already reports those and tries later)."""
 
 
+def credentials_digest(server: Server) -> str:
+    """A keyed digest of the server's reseller name and password (`Server.login_accepted`
+    holds the one the panel last let in)."""
+    credentials = f"{server.reseller_username}\0{server.reseller_password}"
+    return salted_hmac("kaziwhmcs.reseller-login", credentials, algorithm="sha256").hexdigest()
+
+
 def server_capacity(server: Server) -> int:
+    """One call at a time until the panel has let the current credentials in: with a wrong
+    password (a typo), two failed logins in flight at once would leave the panel a count
+    made in one of two sessions, and a good login in the other counts it up to a block
+    (protocol, "Brute-force protection"); alone, the failure's session is the count's."""
+    if server.login_accepted != credentials_digest(server):
+        return 1
     return server.max_concurrency or settings.PANEL_MAX_CONCURRENCY
 
 
-def _server_lock(server_id: int) -> None:
+def _server_lock(server_id: int) -> datetime | None:
     """One taker or freer of the server's slots at a time, until the transaction ends
-    (PostgreSQL; SQLite runs one write transaction at a time anyway)."""
+    (PostgreSQL; SQLite runs one write transaction at a time anyway). Returns until when a
+    customer login is under way on the server (None: none)."""
+    rows = Server.objects.filter(pk=server_id)
     if connection.features.has_select_for_update:
-        list(Server.objects.select_for_update().filter(pk=server_id).order_by().values("pk"))
+        rows = rows.select_for_update()
+    return rows.values_list("customer_login_until", flat=True).first()
 
 
 def slot_take(server: Server, holder: str, now: datetime | None = None) -> PanelSlot | None:
@@ -46,9 +64,11 @@ def slot_take(server: Server, holder: str, now: datetime | None = None) -> Panel
     with transaction.atomic(savepoint=False):
         # The count is a statement of its own, after the lock: read in the same statement,
         # PostgreSQL would count from before the lock was granted.
-        _server_lock(server.pk)
+        customer_login_until = _server_lock(server.pk)
         held = PanelSlot.objects.filter(server_id=server.pk, expires_at__gt=now).count()
-        if held >= server_capacity(server):
+        # No call starts while a customer login is under way (`access.customer_turn`).
+        alone = customer_login_until is not None and customer_login_until > now
+        if alone or held >= server_capacity(server):
             # Dead workers' leases count no more; they go when the server is full anyway.
             PanelSlot.objects.filter(server_id=server.pk, expires_at__lte=now).delete()
             return None

@@ -1,6 +1,7 @@
-"""Customer logins to one panel take turns, across workers: two failures in flight at once
-would leave the panel a count whose session the bridge cannot know (only a good login in
-the session that started it clears it)."""
+"""Customer logins to one panel take turns, across workers, and no other call starts
+meanwhile: two failures in flight at once, or a failure and another call in another
+session, would leave the panel a count the bridge cannot clear (only a good login in the
+session that started it does)."""
 
 import threading
 
@@ -10,6 +11,7 @@ from django.db import connection
 from provisioning.models import Server
 from provisioning.panels.access import panel_access
 from provisioning.panels.imscp import client as panel_client
+from provisioning.panels.slots import slot_release, slot_take
 from tests.factories import changed_password_services
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,3 +41,13 @@ def test_overlapping_customer_logins_take_turns_and_leave_no_count(server, panel
     assert not any("waiting" in a or "blocked" in a for a in answers), answers
     assert panel.state.login_records == {}
     assert Server.objects.get(pk=server.pk).customer_login_until is None
+
+
+def test_no_call_starts_while_a_customer_login_is_under_way(server, panel, settings):
+    settings.PANEL_MAX_CONCURRENCY = 3
+    own = slot_take(server, "the customer login's caller")
+    with panel_access(server, slot_held=True) as target:
+        with target.customer_turn():
+            assert slot_take(server, "a call starting meanwhile") is None
+    assert slot_take(server, "a call after it") is not None
+    slot_release(own)
