@@ -232,7 +232,9 @@ def test_a_signature_off_by_one_character_or_out_of_time_is_refused(client, skew
         client, raw, {"X-Kazi-Timestamp": timestamp, "X-Kazi-Signature": f"sha256={bad}"}
     )
     check(response, before, {401})
-    if abs(skew) > 300:
+    # The bridge reads its clock a moment later than this test, maybe a second on: only a
+    # skew past the tolerance by more than that is out of time whenever it reads it.
+    if abs(skew) > 301:
         response = post_raw(
             client, raw, {"X-Kazi-Timestamp": timestamp, "X-Kazi-Signature": f"sha256={good}"}
         )
