@@ -32,7 +32,7 @@ from ..handoffs import server_released
 from ..models import Server
 from .imscp.client import PanelTarget
 from .imscp.errors import PanelError, PanelLockedOut, PanelLoginRefused, PanelTransientError
-from .slots import credentials_digest, panel_slot
+from .slots import credentials_digest, panel_slot, slot_handed_on
 
 # Past the time the panel names: its clock and ours may differ by a second.
 LOCK_MARGIN = timedelta(seconds=2)
@@ -119,9 +119,11 @@ class _ServerLedger:
         try:
             yield
         finally:
-            Server.objects.filter(pk=pk, customer_login_until=mine).update(
-                customer_login_until=None
-            )
+            with transaction.atomic():
+                Server.objects.filter(pk=pk, customer_login_until=mine).update(
+                    customer_login_until=None
+                )
+                slot_handed_on(pk)  # an operation turned away meanwhile
 
     def owed(self, session: str, sent_at: float) -> None:
         debt_record(self.server, session, sent_at)

@@ -87,22 +87,29 @@ def slot_release(slot: PanelSlot) -> None:
         # this slot freed or had marked its operation before this looks.
         _server_lock(slot.server_id)
         PanelSlot.objects.filter(pk=slot.pk).delete()
-        # Each was first in its service's line when turned away (finished operations
-        # stay finished): none waits for an earlier one.
-        waiting = (
-            Operation.objects.filter(
-                server_id=slot.server_id,
-                awaits_slot=True,
-                state__in=(Operation.State.QUEUED, Operation.State.RETRYING),
-            )
-            .order_by("id")
-            .values_list("id", flat=True)
-            .first()
-        )
-        if waiting is not None:
-            Operation.objects.filter(pk=waiting).update(awaits_slot=False)
-            slot_freed.send(sender=PanelSlot, operation_id=waiting)
+        slot_handed_on(slot.server_id)
         transaction.on_commit(partial(setattr, slot, "pk", None))
+
+
+def slot_handed_on(server_id: int) -> None:
+    """Queue the server's oldest operation turned away while it was full or while a
+    customer login was under way (with the caller's commit; call it under the server's
+    lock, as `slot_take` reads it)."""
+    # Each was first in its service's line when turned away (finished operations stay
+    # finished): none waits for an earlier one.
+    waiting = (
+        Operation.objects.filter(
+            server_id=server_id,
+            awaits_slot=True,
+            state__in=(Operation.State.QUEUED, Operation.State.RETRYING),
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    if waiting is not None:
+        Operation.objects.filter(pk=waiting).update(awaits_slot=False)
+        slot_freed.send(sender=PanelSlot, operation_id=waiting)
 
 
 @contextmanager

@@ -9,10 +9,13 @@ import pytest
 from django.db import connection
 
 from provisioning.models import Server
+from provisioning.operations import queueing
+from provisioning.operations.worker import operation_run
 from provisioning.panels.access import panel_access
 from provisioning.panels.imscp import client as panel_client
 from provisioning.panels.slots import slot_release, slot_take
-from tests.factories import changed_password_services
+from tests.factories import ServiceFactory, changed_password_services
+from tests.operation_requests import queued
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,11 +46,18 @@ def test_overlapping_customer_logins_take_turns_and_leave_no_count(server, panel
     assert Server.objects.get(pk=server.pk).customer_login_until is None
 
 
-def test_no_call_starts_while_a_customer_login_is_under_way(server, panel, settings):
+def test_no_call_starts_while_a_customer_login_is_under_way(server, panel, settings, monkeypatch):
     settings.PANEL_MAX_CONCURRENCY = 3
+    op = queued("SuspendAccount", ServiceFactory(server=server))
+    queued_again: list[int] = []
+    monkeypatch.setattr(queueing, "operation_enqueue", queued_again.append)
     own = slot_take(server, "the customer login's caller")
     with panel_access(server, slot_held=True) as target:
         with target.customer_turn():
             assert slot_take(server, "a call starting meanwhile") is None
+            assert operation_run(op.pk) is None  # turned away, marked
+            assert queued_again == []
+    # Its end hands the panel on, as a freed slot does.
+    assert queued_again == [op.pk]
     assert slot_take(server, "a call after it") is not None
     slot_release(own)
