@@ -24,31 +24,32 @@ def refused(server, panel):
     return service
 
 
+def _terminated_note(service: Service) -> str:
+    """Terminate the service: the operation succeeds, the service is terminated; its note."""
+    op = queued("TerminateAccount", service)
+    assert operation_run(op.pk) == "succeeded"
+    assert Service.objects.get(pk=service.pk).status == "terminated"
+    op.refresh_from_db()
+    return op.request["note"]
+
+
 def test_a_trusted_list_without_it_leaves_nothing_to_terminate(refused, server, panel):
     bridge_account(server, panel)
-    op = queued("TerminateAccount", refused)
-    assert operation_run(op.pk) == "succeeded"
-    op.refresh_from_db()
-    assert op.request["note"] == (
+    assert _terminated_note(refused) == (
         "nothing to terminate: the bridge never created nor adopted the account, and the "
         "reseller's trusted account list lacks it"
     )
     assert panel.state.requests_for("terminate") == []
-    assert Service.objects.get(pk=refused.pk).status == "terminated"
 
 
 def test_the_panels_doesnt_exist_leaves_nothing_to_terminate(refused, server, panel):
     panel.state.add_fault("usage_unsupported")  # no list: ownership cannot be shown
     assert operation_run(queued("TerminateAccount", refused).pk) == "failed"
     services_ownership_confirm(Service.objects.filter(pk=refused.pk), requested_by="admin")
-    op = queued("TerminateAccount", refused)
-    assert operation_run(op.pk) == "succeeded"
-    op.refresh_from_db()
-    assert op.request["note"] == (
+    assert _terminated_note(refused) == (
         "nothing to terminate: the panel has no such account (KaziWhmcs: The "
         "'never.example.com' customer account doesn't exists)"
     )
-    assert Service.objects.get(pk=refused.pk).status == "terminated"
 
 
 def test_an_account_the_bridge_created_is_still_terminated_on_the_panel(server, panel):
